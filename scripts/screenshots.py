@@ -1,0 +1,130 @@
+"""Regenerate docs/screenshots/*.png: every page, on a desktop and a 375-px phone screen.
+
+Starts its own server on a free loopback port with a throwaway SQLite database loaded with
+the demo data, then drives the system Chromium (CHROMIUM_PATH, default /usr/bin/chromium)
+with Playwright. Run it with `make screenshots`.
+"""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 740}}
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def manage(env, *args):
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def wait_for(url, seconds=20):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server at {url} did not answer")
+
+
+def capture(page, base, name, path):
+    page.goto(base + path)
+    for label, size in VIEWPORTS.items():
+        page.set_viewport_size(size)
+        page.screenshot(path=OUT / f"{name}-{label}.png", full_page=True)
+    print(f"{name}: {path}")
+
+
+def main():
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        # Production-like: DEBUG off, so error pages are the real ones and WhiteNoise serves
+        # the collected static files.
+        env = {
+            **os.environ,
+            "DEBUG": "false",
+            "SECRET_KEY": "screenshots-only-secret-key",
+            "DATABASE_URL": f"sqlite:///{tmp}/screenshots.sqlite3",
+            "STATIC_ROOT": f"{tmp}/static",
+        }
+        manage(env, "collectstatic", "--noinput", "-v0")
+        manage(env, "migrate", "--noinput", "-v0")
+        manage(env, "load_demo_data")
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        server = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_for(base + "/")
+            shoot(base)
+        finally:
+            server.terminate()
+            server.wait()
+
+
+def shoot(base):
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        capture(page, base, "01-landing", "/")
+        capture(page, base, "02-signup", "/accounts/signup/")
+        capture(page, base, "03-login", "/accounts/login/")
+
+        page.fill("#id_username", "demo")
+        page.fill("#id_password", "canvass-demo")
+        page.click("button[type=submit]")
+        capture(page, base, "04-survey-list", "/surveys/")
+
+        running = page.get_attribute("a:has-text('View')", "href")
+        draft = page.get_attribute("a:has-text('Edit')", "href")
+        capture(page, base, "05-create", "/surveys/new/")
+        capture(page, base, "06-edit", draft)
+        capture(page, base, "07-question-create", draft.replace("edit/", "questions/new/"))
+        page.goto(base + draft)
+        options = page.get_attribute("a:has-text('Add options')", "href")
+        capture(page, base, "08-option-create", options)
+        capture(page, base, "09-results", running)
+
+        public = page.input_value("#public-url").removeprefix(base)
+        capture(page, base, "10-start", public)
+        capture(page, base, "11-answer", public + "answer/")
+        for group in page.locator("fieldset").all():
+            group.locator("input[type=radio]").first.check()
+        page.click("button[type=submit]")
+        assert re.search(r"/thanks/$", page.url), page.url
+        capture(page, base, "12-thanks", public + "thanks/")
+        capture(page, base, "13-not-found", "/s/no-such-survey/")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()

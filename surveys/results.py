@@ -1,0 +1,54 @@
+"""Survey results, counted by the database in a fixed number of queries."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch
+
+from .models import Option
+
+
+@dataclass(frozen=True)
+class OptionResult:
+    text: str
+    count: int
+    percent: float
+
+
+@dataclass(frozen=True)
+class QuestionResult:
+    prompt: str
+    options: list[OptionResult]
+
+
+@dataclass(frozen=True)
+class SurveyResults:
+    submissions: int
+    questions: list[QuestionResult]
+
+
+def _percent(part, whole):
+    return 100 * part / whole if whole else 0.0
+
+
+def results_for(survey):
+    """Counts per option and their share of all submissions: three queries at any size."""
+    submissions = survey.submissions.count()
+    counted = Option.objects.annotate(count=Count("answers"))
+    questions = survey.questions.prefetch_related(Prefetch("options", queryset=counted))
+    return SurveyResults(
+        submissions=submissions,
+        questions=[
+            QuestionResult(
+                prompt=question.prompt,
+                options=[
+                    OptionResult(
+                        text=option.text,
+                        count=option.count,
+                        percent=_percent(option.count, submissions),
+                    )
+                    for option in question.options.all()
+                ],
+            )
+            for question in questions
+        ],
+    )

@@ -1,0 +1,176 @@
+"""Writes that carry business rules. Views, commands and (later) the API call these alone.
+
+Each function is one transaction and takes keyword arguments only, so a call site reads as
+what it does.
+"""
+
+import logging
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from .models import Answer, Option, Question, Submission, Survey
+
+logger = logging.getLogger("canvass.surveys")
+
+MIN_OPTIONS_PER_QUESTION = 2
+
+
+class SurveyNotEditable(Exception):
+    """The survey is no longer a draft, so its questions and options are frozen."""
+
+    def __init__(self, survey):
+        super().__init__(f"survey {survey.pk} is {survey.status}, not a draft")
+        self.survey = survey
+
+
+class SurveyNotOpen(Exception):
+    """The survey does not take submissions (it is a draft or closed)."""
+
+
+def questions_with_options(survey):
+    """The survey's questions in order, each with its options prefetched in order."""
+    return list(survey.questions.prefetch_related("options"))
+
+
+def publish_problems(questions):
+    """Why a survey with these questions (options prefetched) can't be started yet."""
+    if not questions:
+        return ["Add at least one question."]
+    return [
+        f"“{question.prompt}” needs at least {MIN_OPTIONS_PER_QUESTION} options."
+        for question in questions
+        if len(question.options.all()) < MIN_OPTIONS_PER_QUESTION
+    ]
+
+
+def ensure_draft(survey):
+    if not survey.is_draft:
+        raise SurveyNotEditable(survey)
+
+
+def _lock_draft(survey):
+    """Lock the survey row for this transaction and check it is still a draft.
+
+    Structure edits and publishing take the same lock, so an option can't slip in while
+    the survey is being started.
+    """
+    locked = Survey.objects.select_for_update().get(pk=survey.pk)
+    ensure_draft(locked)
+    return locked
+
+
+def _next_position(queryset):
+    return (queryset.aggregate(top=Max("position"))["top"] or 0) + 1
+
+
+def create_survey(*, owner, title):
+    return Survey.objects.create(owner=owner, title=title)
+
+
+@transaction.atomic
+def add_question(*, survey, prompt):
+    _lock_draft(survey)
+    return Question.objects.create(
+        survey=survey, prompt=prompt, position=_next_position(survey.questions.all())
+    )
+
+
+@transaction.atomic
+def update_question(*, question, prompt):
+    _lock_draft(question.survey)
+    question.prompt = prompt
+    question.save(update_fields=["prompt"])
+
+
+@transaction.atomic
+def delete_question(*, question):
+    _lock_draft(question.survey)
+    question.delete()
+
+
+@transaction.atomic
+def add_option(*, question, text):
+    _lock_draft(question.survey)
+    return Option.objects.create(
+        question=question, text=text, position=_next_position(question.options.all())
+    )
+
+
+@transaction.atomic
+def update_option(*, option, text):
+    _lock_draft(option.question.survey)
+    option.text = text
+    option.save(update_fields=["text"])
+
+
+@transaction.atomic
+def delete_option(*, option):
+    _lock_draft(option.question.survey)
+    option.delete()
+
+
+@transaction.atomic
+def publish_survey(*, survey):
+    """Start a draft survey so takers can answer it. Raises ValidationError if incomplete."""
+    locked = _lock_draft(survey)
+    problems = publish_problems(questions_with_options(locked))
+    if problems:
+        raise ValidationError(problems)
+    survey.status = Survey.Status.ACTIVE
+    survey.started_at = timezone.now()
+    survey.save(update_fields=["status", "started_at", "updated_at"])
+    logger.info("survey published survey=%s owner=%s", survey.pk, survey.owner_id)
+
+
+@transaction.atomic
+def close_survey(*, survey):
+    locked = Survey.objects.select_for_update().get(pk=survey.pk)
+    if not locked.is_active:
+        raise SurveyNotOpen
+    survey.status = Survey.Status.CLOSED
+    survey.closed_at = timezone.now()
+    survey.save(update_fields=["status", "closed_at", "updated_at"])
+    logger.info("survey closed survey=%s owner=%s", survey.pk, survey.owner_id)
+
+
+def _check_choices(survey, choices):
+    """Every question answered with exactly one of its own options, nothing else."""
+    option_question = dict(
+        Option.objects.filter(question__survey=survey).values_list("pk", "question_id")
+    )
+    question_ids = set(option_question.values())
+    if set(choices) != question_ids:
+        raise ValidationError("Every question needs exactly one answer.", code="incomplete")
+    for question_id, option_id in choices.items():
+        if option_question.get(option_id) != question_id:
+            raise ValidationError("An answer does not belong to its question.", code="mismatch")
+
+
+def submit_response(*, survey, token, choices):
+    """Store one taker's answers exactly once.
+
+    `choices` maps question id to option id. Returns (submission, created): a replay of a
+    token already stored returns the stored submission and created=False, whether the first
+    request finished long ago or is committing in parallel right now.
+    """
+    if not survey.is_active:
+        raise SurveyNotOpen
+    _check_choices(survey, choices)
+    try:
+        with transaction.atomic():
+            submission = Submission.objects.create(survey=survey, token=token)
+            Answer.objects.bulk_create(
+                Answer(submission=submission, question_id=question_id, option_id=option_id)
+                for question_id, option_id in choices.items()
+            )
+    except IntegrityError:
+        # The unique (survey, token) constraint fired: this exact submission is stored.
+        existing = Submission.objects.filter(survey=survey, token=token).first()
+        if existing is None:
+            raise
+        logger.info("duplicate submission ignored survey=%s submission=%s", survey.pk, existing.pk)
+        return existing, False
+    return submission, True

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+app_name = "surveys"
+
+urlpatterns = [
+    path("", views.survey_list, name="list"),
+    path("new/", views.survey_create, name="create"),
+    path("<int:pk>/", views.survey_results, name="results"),
+    path("<int:pk>/edit/", views.survey_edit, name="edit"),
+    path("<int:pk>/start/", views.survey_start, name="start"),
+    path("<int:pk>/close/", views.survey_close, name="close"),
+    path("<int:pk>/delete/", views.survey_delete, name="delete"),
+    path("<int:pk>/questions/new/", views.question_create, name="question_create"),
+    path("questions/<int:pk>/edit/", views.question_edit, name="question_edit"),
+    path("questions/<int:pk>/delete/", views.question_delete, name="question_delete"),
+    path("questions/<int:pk>/options/", views.option_create, name="option_create"),
+    path("options/<int:pk>/edit/", views.option_edit, name="option_edit"),
+    path("options/<int:pk>/delete/", views.option_delete, name="option_delete"),
+]

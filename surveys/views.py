@@ -1,0 +1,259 @@
+"""Creator pages. Every view fetches its object through one `_get_*_for_user` helper, so a
+foreign or unknown id is a 404 before anything else happens."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from . import services
+from .forms import OptionForm, QuestionForm, SurveyForm
+from .models import Option, Question, Survey
+from .results import results_for
+
+FROZEN_MESSAGE = "This survey has started, so its questions and options can no longer change."
+
+
+def _get_survey_for_user(user, pk):
+    return get_object_or_404(Survey.objects.owned_by(user), pk=pk)
+
+
+def _get_question_for_user(user, pk):
+    return get_object_or_404(
+        Question.objects.select_related("survey").filter(survey__owner=user), pk=pk
+    )
+
+
+def _get_option_for_user(user, pk):
+    return get_object_or_404(
+        Option.objects.select_related("question__survey").filter(question__survey__owner=user),
+        pk=pk,
+    )
+
+
+def draft_only(view):
+    """Structure pages of a survey that has started say why and go back, changing nothing."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except services.SurveyNotEditable as exc:
+            messages.error(request, FROZEN_MESSAGE)
+            return redirect(exc.survey)
+
+    return wrapper
+
+
+@login_required
+def survey_list(request):
+    surveys = Survey.objects.owned_by(request.user).with_submission_counts()
+    return render(request, "surveys/list.html", {"surveys": surveys})
+
+
+@login_required
+def survey_create(request):
+    form = SurveyForm(request.POST or None)
+    if form.is_valid():
+        survey = services.create_survey(owner=request.user, title=form.cleaned_data["title"])
+        messages.success(request, "Survey created. Now add its questions.")
+        return redirect("surveys:edit", survey.pk)
+    return render(request, "surveys/create.html", {"form": form})
+
+
+@login_required
+def survey_edit(request, pk):
+    survey = _get_survey_for_user(request.user, pk)
+    if not survey.is_draft:
+        return redirect(survey)
+    questions = services.questions_with_options(survey)
+    return render(
+        request,
+        "surveys/edit.html",
+        {
+            "survey": survey,
+            "questions": questions,
+            "problems": services.publish_problems(questions),
+        },
+    )
+
+
+@login_required
+@require_POST
+def survey_start(request, pk):
+    survey = _get_survey_for_user(request.user, pk)
+    try:
+        services.publish_survey(survey=survey)
+    except services.SurveyNotEditable:
+        messages.info(request, "This survey has already started.")
+    except ValidationError as exc:
+        for problem in exc.messages:
+            messages.error(request, problem)
+        return redirect("surveys:edit", survey.pk)
+    else:
+        messages.success(request, "Your survey is running. Share its link to collect answers.")
+    return redirect("surveys:results", survey.pk)
+
+
+@login_required
+@require_POST
+def survey_close(request, pk):
+    survey = _get_survey_for_user(request.user, pk)
+    try:
+        services.close_survey(survey=survey)
+    except services.SurveyNotOpen:
+        messages.info(request, "Only a running survey can be closed.")
+    else:
+        messages.success(request, "Survey closed. It no longer accepts answers.")
+    return redirect(survey)
+
+
+@login_required
+def survey_delete(request, pk):
+    survey = _get_survey_for_user(request.user, pk)
+    if request.method == "POST":
+        survey.delete()
+        messages.success(request, f"Deleted “{survey.title}”.")
+        return redirect("surveys:list")
+    return render(
+        request,
+        "surveys/confirm_delete.html",
+        {
+            "survey": survey,
+            "thing": f"the survey “{survey.title}”",
+            "consequence": "Its questions and every response to it are deleted for good.",
+            "cancel_url": survey.get_absolute_url(),
+        },
+    )
+
+
+@login_required
+def survey_results(request, pk):
+    survey = _get_survey_for_user(request.user, pk)
+    return render(
+        request,
+        "surveys/results.html",
+        {
+            "survey": survey,
+            "results": results_for(survey),
+            "public_url": request.build_absolute_uri(survey.get_public_url()),
+        },
+    )
+
+
+@login_required
+@draft_only
+def question_create(request, pk):
+    survey = _get_survey_for_user(request.user, pk)
+    services.ensure_draft(survey)
+    form = QuestionForm(request.POST or None)
+    if form.is_valid():
+        question = services.add_question(survey=survey, prompt=form.cleaned_data["prompt"])
+        return redirect("surveys:option_create", question.pk)
+    return render(request, "surveys/question_form.html", {"survey": survey, "form": form})
+
+
+@login_required
+@draft_only
+def question_edit(request, pk):
+    question = _get_question_for_user(request.user, pk)
+    survey = question.survey
+    services.ensure_draft(survey)
+    form = QuestionForm(request.POST or None, instance=question)
+    if form.is_valid():
+        services.update_question(question=question, prompt=form.cleaned_data["prompt"])
+        messages.success(request, "Question saved.")
+        return redirect("surveys:edit", survey.pk)
+    return render(
+        request,
+        "surveys/question_form.html",
+        {"survey": survey, "question": question, "form": form},
+    )
+
+
+@login_required
+@draft_only
+def question_delete(request, pk):
+    question = _get_question_for_user(request.user, pk)
+    survey = question.survey
+    services.ensure_draft(survey)
+    if request.method == "POST":
+        services.delete_question(question=question)
+        messages.success(request, "Question deleted.")
+        return redirect("surveys:edit", survey.pk)
+    return render(
+        request,
+        "surveys/confirm_delete.html",
+        {
+            "survey": survey,
+            "thing": f"the question “{question.prompt}”",
+            "consequence": "Its options are deleted with it.",
+            "cancel_url": survey.get_absolute_url(),
+        },
+    )
+
+
+@login_required
+@draft_only
+def option_create(request, pk):
+    question = _get_question_for_user(request.user, pk)
+    survey = question.survey
+    services.ensure_draft(survey)
+    form = OptionForm(request.POST or None)
+    if form.is_valid():
+        services.add_option(question=question, text=form.cleaned_data["text"])
+        return redirect("surveys:option_create", question.pk)
+    return render(
+        request,
+        "surveys/option_create.html",
+        {
+            "survey": survey,
+            "question": question,
+            "options": question.options.all(),
+            "form": form,
+            "min_options": services.MIN_OPTIONS_PER_QUESTION,
+        },
+    )
+
+
+@login_required
+@draft_only
+def option_edit(request, pk):
+    option = _get_option_for_user(request.user, pk)
+    survey = option.question.survey
+    services.ensure_draft(survey)
+    form = OptionForm(request.POST or None, instance=option)
+    if form.is_valid():
+        services.update_option(option=option, text=form.cleaned_data["text"])
+        messages.success(request, "Option saved.")
+        return redirect("surveys:edit", survey.pk)
+    return render(
+        request,
+        "surveys/option_edit.html",
+        {"survey": survey, "option": option, "form": form},
+    )
+
+
+@login_required
+@draft_only
+def option_delete(request, pk):
+    option = _get_option_for_user(request.user, pk)
+    survey = option.question.survey
+    services.ensure_draft(survey)
+    if request.method == "POST":
+        services.delete_option(option=option)
+        messages.success(request, "Option deleted.")
+        return redirect("surveys:edit", survey.pk)
+    return render(
+        request,
+        "surveys/confirm_delete.html",
+        {
+            "survey": survey,
+            "thing": f"the option “{option.text}”",
+            "consequence": f"It is removed from “{option.question.prompt}”.",
+            "cancel_url": survey.get_absolute_url(),
+        },
+    )
