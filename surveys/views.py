@@ -1,13 +1,13 @@
-"""Creator pages. Every view fetches its object through one `_get_*_for_user` helper, so a
-foreign or unknown id is a 404 before anything else happens."""
+"""Creator pages. Every view first fetches its object through one `_get_*_for_user` helper,
+so a foreign or unknown id is a 404 before anything else, even a wrong method, is said."""
 
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
 
 from . import services
 from .forms import OptionForm, QuestionForm, SurveyForm
@@ -82,9 +82,10 @@ def survey_edit(request, pk):
 
 
 @login_required
-@require_POST
 def survey_start(request, pk):
     survey = _get_survey_for_user(request.user, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     try:
         services.publish_survey(survey=survey)
     except services.SurveyNotEditable:
@@ -99,9 +100,10 @@ def survey_start(request, pk):
 
 
 @login_required
-@require_POST
 def survey_close(request, pk):
     survey = _get_survey_for_user(request.user, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     try:
         services.close_survey(survey=survey)
     except services.SurveyNotOpen:

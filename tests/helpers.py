@@ -1,0 +1,49 @@
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from surveys.models import Answer, Option, Question, Submission, Survey
+
+
+def answer_url(survey):
+    return reverse("public:answer", args=[survey.public_token])
+
+
+def answer_data(client, survey, pick=0):
+    """A valid POST for the survey's answer form, as the rendered form would send it."""
+    form = client.get(answer_url(survey)).context["form"]
+    data = {"token": form.initial["token"]}
+    for question in survey.questions.prefetch_related("options"):
+        data[f"q_{question.pk}"] = str(list(question.options.all())[pick].pk)
+    return data
+
+
+def row_counts():
+    return {
+        model.__name__: model.objects.count()
+        for model in (Survey, Question, Option, Submission, Answer)
+    }
+
+
+def database_state():
+    """Everything a creator could change, to prove a refused request changed nothing."""
+    return {
+        "counts": row_counts(),
+        "surveys": list(Survey.objects.order_by("pk").values_list("pk", "title", "status")),
+        "questions": list(Question.objects.order_by("pk").values_list("pk", "prompt")),
+        "options": list(Option.objects.order_by("pk").values_list("pk", "text")),
+    }
+
+
+class WritesCaptured(CaptureQueriesContext):
+    """Captures queries; `writes` lists those that change the database."""
+
+    def __init__(self):
+        super().__init__(connection)
+
+    @property
+    def writes(self):
+        verbs = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+        return [
+            q["sql"] for q in self.captured_queries if q["sql"].lstrip().upper().startswith(verbs)
+        ]

@@ -1,0 +1,75 @@
+"""Every creator URL, for someone who is not the owner: log-in redirect or 404, nothing changed."""
+
+import pytest
+from django.urls import reverse
+
+from .factories import build_survey
+from .helpers import database_state
+
+pytestmark = pytest.mark.django_db
+
+# (url name, which object's id it takes)
+CREATOR_URLS = [
+    ("surveys:results", "survey"),
+    ("surveys:edit", "survey"),
+    ("surveys:start", "survey"),
+    ("surveys:close", "survey"),
+    ("surveys:delete", "survey"),
+    ("surveys:question_create", "survey"),
+    ("surveys:question_edit", "question"),
+    ("surveys:question_delete", "question"),
+    ("surveys:option_create", "question"),
+    ("surveys:option_edit", "option"),
+    ("surveys:option_delete", "option"),
+]
+FORM_DATA = {"title": "Hijacked", "prompt": "Hijacked", "text": "Hijacked"}
+
+
+@pytest.fixture(params=["draft", "active"])
+def target(request, owner):
+    survey = build_survey(owner=owner, status=request.param)
+    question = survey.questions.first()
+    return {"survey": survey, "question": question, "option": question.options.first()}
+
+
+@pytest.mark.parametrize("name, kind", CREATOR_URLS)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_anonymous_is_sent_to_log_in(client, target, name, kind, method):
+    url = reverse(name, args=[target[kind].pk])
+    before = database_state()
+    response = client.post(url, FORM_DATA) if method == "post" else client.get(url)
+    assert response.status_code == 302
+    assert response.url == f"{reverse('accounts:login')}?next={url}"
+    assert database_state() == before
+
+
+@pytest.mark.parametrize("name, kind", CREATOR_URLS)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_other_user_gets_404(outsider_client, target, name, kind, method):
+    before = database_state()
+    response = getattr(outsider_client, method)(reverse(name, args=[target[kind].pk]), FORM_DATA)
+    assert response.status_code == 404
+    assert database_state() == before
+
+
+@pytest.mark.parametrize("name, kind", CREATOR_URLS)
+@pytest.mark.parametrize("pk", [0, 987654, 2**63, 10**30])
+def test_unknown_and_huge_ids_are_404(owner_client, target, name, kind, pk):
+    before = database_state()
+    assert owner_client.post(reverse(name, args=[pk]), FORM_DATA).status_code == 404
+    assert database_state() == before
+
+
+def test_list_shows_only_own_surveys(owner_client, outsider_client, owner, outsider):
+    mine = build_survey(owner=owner, title="Mine")
+    build_survey(owner=outsider, title="Theirs")
+    assert list(owner_client.get(reverse("surveys:list")).context["surveys"]) == [mine]
+
+
+def test_option_of_foreign_question_cannot_be_added_via_own_survey(owner_client, outsider):
+    """The reference design's hole: adding options to another user's question."""
+    foreign = build_survey(owner=outsider).questions.first()
+    before = database_state()
+    response = owner_client.post(reverse("surveys:option_create", args=[foreign.pk]), FORM_DATA)
+    assert response.status_code == 404
+    assert database_state() == before

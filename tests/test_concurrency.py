@@ -1,0 +1,101 @@
+"""Exactly-once under real concurrency: threads posting to a live server at the same moment."""
+
+import re
+import threading
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
+
+import pytest
+from django.db import connection
+
+from surveys import services
+from surveys.models import Answer, Submission
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class Taker:
+    """A browser-like HTTP client with its own cookies."""
+
+    def __init__(self, base):
+        self.base = base
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+
+    def get(self, path):
+        with self.opener.open(self.base + path, timeout=30) as response:
+            return response.read().decode()
+
+    def post(self, path, data):
+        body = urllib.parse.urlencode(data).encode()
+        request = urllib.request.Request(
+            self.base + path, data=body, headers={"Referer": self.base + path}
+        )
+        with self.opener.open(request, timeout=30) as response:
+            return response.status, response.url
+
+
+def filled_form(taker, survey):
+    """GET the answer page and fill it in as a person would: the first option everywhere."""
+    path = f"/s/{survey.public_token}/answer/"
+    html = taker.get(path)
+    data = dict(re.findall(r'name="(csrfmiddlewaretoken|token)" value="([^"]+)"', html))
+    for name in dict.fromkeys(re.findall(r'name="(q_\d+)"', html)):
+        data[name] = re.search(rf'name="{name}" value="(\d+)"', html).group(1)
+    return path, data
+
+
+def run_together(count, target):
+    barrier = threading.Barrier(count)
+    results, errors = [], []
+
+    def worker(i):
+        try:
+            barrier.wait(timeout=10)
+            results.append(target(i))
+        except Exception as exc:  # reported below, so a failure in a thread fails the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    return results
+
+
+def test_same_post_sent_twice_in_parallel_is_stored_once(live_server, active_survey):
+    taker = Taker(live_server.url)
+    path, data = filled_form(taker, active_survey)
+    results = run_together(2, lambda _: taker.post(path, data))
+    thanks = f"{live_server.url}/s/{active_survey.public_token}/thanks/"
+    assert results == [(200, thanks), (200, thanks)]
+    assert Submission.objects.count() == 1
+    assert Answer.objects.count() == active_survey.questions.count()
+
+
+def test_different_takers_in_parallel_are_all_stored(live_server, active_survey):
+    takers = [Taker(live_server.url) for _ in range(6)]
+    forms = [filled_form(taker, active_survey) for taker in takers]
+    run_together(6, lambda i: takers[i].post(*forms[i]))
+    assert Submission.objects.count() == 6
+    assert Answer.objects.count() == 6 * active_survey.questions.count()
+
+
+def test_service_called_twice_at_once_creates_one_submission(active_survey):
+    choices = {q.pk: q.options.first().pk for q in active_survey.questions.all()}
+
+    def submit(_):
+        try:
+            submission, created = services.submit_response(
+                survey=active_survey, token="same-token", choices=choices
+            )
+            return submission.pk, created
+        finally:
+            connection.close()
+
+    results = run_together(2, submit)
+    assert sorted(created for _, created in results) == [False, True]
+    assert len({pk for pk, _ in results}) == 1
+    assert Submission.objects.count() == 1

@@ -1,0 +1,66 @@
+"""Start-up refuses unsafe or unparseable configuration with a message naming the variable."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def start(**env):
+    """Load the settings in a fresh interpreter with only `env` set for DEBUG/SECRET_KEY."""
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    code = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_debug_typo_stops_startup():
+    result = start(DEBUG="ture")
+    assert result.returncode != 0
+    assert "DEBUG='ture' is not a boolean" in result.stderr
+
+
+def test_production_refuses_development_secret_key():
+    result = start(DEBUG="false")
+    assert result.returncode != 0
+    assert "SECRET_KEY is the development key but DEBUG is off" in result.stderr
+
+
+def test_debug_is_off_unless_asked():
+    result = start(SECRET_KEY="x" * 50)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("value", ["true", "1", "yes", "ON"])
+def test_development_starts_with_debug(value):
+    result = start(DEBUG=value)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
+
+
+def test_bad_integer_is_refused():
+    result = start(DEBUG="true", DATA_UPLOAD_MAX_MEMORY_SIZE="1MB")
+    assert result.returncode != 0
+    assert "DATA_UPLOAD_MAX_MEMORY_SIZE='1MB' is not a whole number" in result.stderr
+
+
+def test_env_example_lists_every_variable_settings_read():
+    settings_source = (ROOT / "config" / "settings.py").read_text()
+    example = (ROOT / ".env.example").read_text()
+    read = set(
+        re.findall(r'env(?:_bool|_int|\.str|\.list|\.db_url)\(\s*"([A-Z_]+)"', settings_source)
+    )
+    assert read, "no variables found in settings.py"
+    listed = set(re.findall(r"^#?\s*([A-Z_]+)=", example, flags=re.M))
+    assert read <= listed, f"missing from .env.example: {sorted(read - listed)}"

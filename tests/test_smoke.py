@@ -1,0 +1,74 @@
+"""Every page answers its intended visitor."""
+
+import pytest
+from django.urls import reverse
+
+from surveys.models import Survey
+
+from .factories import build_survey
+
+
+@pytest.fixture
+def pages(owner, draft_survey, active_survey):
+    question = draft_survey.questions.first()
+    option = question.options.first()
+    token = active_survey.public_token
+    closed = build_survey(owner=owner, status=Survey.Status.CLOSED)
+    return {
+        "anonymous": [
+            ("landing", [], 200),
+            ("accounts:signup", [], 200),
+            ("accounts:login", [], 200),
+            ("public:start", [token], 200),
+            ("public:answer", [token], 200),
+            ("public:thanks", [token], 200),
+            ("public:start", [closed.public_token], 410),
+            ("surveys:list", [], 302),
+        ],
+        "owner": [
+            ("landing", [], 200),
+            ("accounts:signup", [], 302),
+            ("accounts:login", [], 302),
+            ("surveys:list", [], 200),
+            ("surveys:create", [], 200),
+            ("surveys:edit", [draft_survey.pk], 200),
+            ("surveys:edit", [active_survey.pk], 302),
+            ("surveys:results", [draft_survey.pk], 200),
+            ("surveys:results", [active_survey.pk], 200),
+            ("surveys:results", [closed.pk], 200),
+            ("surveys:delete", [draft_survey.pk], 200),
+            ("surveys:question_create", [draft_survey.pk], 200),
+            ("surveys:question_edit", [question.pk], 200),
+            ("surveys:question_delete", [question.pk], 200),
+            ("surveys:option_create", [question.pk], 200),
+            ("surveys:option_edit", [option.pk], 200),
+            ("surveys:option_delete", [option.pk], 200),
+        ],
+    }
+
+
+def test_every_page_answers(client, owner_client, pages):
+    clients = {"anonymous": client, "owner": owner_client}
+    for who, urls in pages.items():
+        for name, args, expected in urls:
+            response = clients[who].get(reverse(name, args=args))
+            assert response.status_code == expected, (who, name, args)
+
+
+def test_admin_pages_answer_a_superuser(client, active_survey):
+    from .factories import UserFactory
+
+    admin = UserFactory(username="admin", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    for model in ["survey", "question", "option", "submission"]:
+        assert client.get(reverse(f"admin:surveys_{model}_changelist")).status_code == 200
+    assert (
+        client.get(reverse("admin:surveys_survey_change", args=[active_survey.pk])).status_code
+        == 200
+    )
+
+
+def test_unknown_page_is_a_friendly_404(client):
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    assert b"Page not found" in response.content
