@@ -4,6 +4,7 @@ import logging
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import cache_control
 
 from . import services
 from .forms import AnswerForm, TamperedForm
@@ -30,6 +31,10 @@ def start(request, token):
     return render(request, "surveys/public/start.html", {"survey": survey})
 
 
+# Each rendering carries its own submission token: a shared cache must never hand one
+# taker's form to another, but the taker's own back button may show it again (a resubmit
+# with the same token is then recognised as a duplicate).
+@cache_control(private=True, max_age=0)
 def answer(request, token):
     survey = _get_public_survey(token)
     if survey.is_closed:

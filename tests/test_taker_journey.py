@@ -52,6 +52,11 @@ def test_replayed_post_stores_one_submission_and_thanks_again(client, active_sur
     assert Answer.objects.count() == active_survey.questions.count()
 
 
+def test_answer_form_is_never_stored_by_shared_caches(client, active_survey):
+    cache_control = client.get(answer_url(active_survey))["Cache-Control"]
+    assert "private" in cache_control and "max-age=0" in cache_control
+
+
 def test_each_visit_gets_its_own_token(client, active_survey):
     first = answer_data(client, active_survey)
     second = answer_data(client, active_survey)
