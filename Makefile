@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test lint format screenshots clean
+.PHONY: run test stack format screenshots clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ test: $(VENV)/.requirements-dev
 	$(VENV)/bin/ruff format --check .
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
+	@echo "--- the whole suite again on PostgreSQL (a throwaway cluster) ---"
+	$(PY) -m scripts.stack postgres -- $(VENV)/bin/pytest -p no:cacheprovider --ignore=tests/stack
+
+# The production-like stack on loopback: PostgreSQL, Gunicorn, NGINX with TLS. Ctrl+C stops it.
+stack: $(VENV)/.requirements-dev
+	$(PY) -m scripts.stack
 
 format: $(VENV)/.requirements-dev
 	$(VENV)/bin/ruff check --fix .

@@ -2,10 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from config.health import health
+
 urlpatterns = [
     path("", TemplateView.as_view(template_name="landing.html"), name="landing"),
     path("accounts/", include("accounts.urls")),
     path("surveys/", include("surveys.urls")),
     path("s/", include("surveys.public_urls")),
+    path("health/", health, name="health"),
     path("admin/", admin.site.urls),
 ]

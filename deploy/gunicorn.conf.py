@@ -1,0 +1,39 @@
+"""Gunicorn settings for Canvass: `gunicorn -c deploy/gunicorn.conf.py config.wsgi`.
+
+Every value can be set from the environment (see .env.example). Reload the code
+gracefully with `systemctl reload canvass` (SIGHUP): new workers start before old ones stop.
+"""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8001")
+
+# Sync workers: each request holds a worker, so twice the cores keeps both CPUs busy while
+# one worker waits on PostgreSQL.
+workers = int(os.environ.get("GUNICORN_WORKERS", 2 * (os.cpu_count() or 1)))
+threads = int(os.environ.get("GUNICORN_THREADS", 1))
+
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then so a slow leak can never take a node down.
+max_requests = 2000
+max_requests_jitter = 200
+
+# "-" logs to standard output/error instead (containers, where the runtime collects them).
+_log_dir = os.environ.get("GUNICORN_LOG_DIR", "/var/log/canvass")
+accesslog = "-" if _log_dir == "-" else os.path.join(_log_dir, "gunicorn.access.log")
+errorlog = "-" if _log_dir == "-" else os.path.join(_log_dir, "gunicorn.error.log")
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# Django logs to stderr; this puts those lines in the error log beside Gunicorn's own.
+capture_output = True
+# The request id NGINX sent, so one request can be followed through all three logs.
+access_log_format = (
+    '%(h)s - %(t)s "%(r)s" %(s)s %(B)s "%(f)s" "%(a)s" %(M)sms rid=%({x-request-id}i)s'
+)
+
+# NGINX on this machine sets X-Forwarded-Proto; Django reads it (SECURE_PROXY_SSL_HEADER).
+forwarded_allow_ips = "127.0.0.1,::1"
+proc_name = "canvass"
+# Canvass is managed through signals (systemctl reload/restart), not gunicornc.
+control_socket_disable = True

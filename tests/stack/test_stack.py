@@ -1,0 +1,252 @@
+"""Canvass through NGINX → Gunicorn → PostgreSQL, as deployed. Tests that stop a process
+come last in this module; the stack is shared by all of them."""
+
+import json
+import os
+import re
+import signal
+import threading
+import time
+import uuid
+
+from .conftest import Browser, raw_https
+
+
+def log(stack, name):
+    return (stack.logs / name).read_text()
+
+
+def wait_until(predicate, seconds=20):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def answer_form(browser, token):
+    """GET the answer form and fill it in with the first option of every question."""
+    page, fields = browser.form_fields(f"/s/{token}/answer/")
+    for name in dict.fromkeys(re.findall(r'name="(q_\d+)"', page.text)):
+        fields[name] = re.search(rf'name="{name}" value="(\d+)"', page.text).group(1)
+    return fields
+
+
+def test_creator_and_taker_journeys(stack, browser, sql):
+    page, fields = browser.form_fields("/accounts/signup/")
+    assert page.status == 200
+    password = "a-long-pass-phrase"
+    response = browser.post(
+        "/accounts/signup/",
+        {**fields, "username": "grace", "password1": password, "password2": password},
+    )
+    assert response.url == f"{stack.url}/surveys/" and "Hello grace" in response.text
+
+    _, fields = browser.form_fields("/surveys/new/")
+    response = browser.post("/surveys/new/", {**fields, "title": "Through the proxy"})
+    survey_id = int(re.search(r"/surveys/(\d+)/edit/$", response.url).group(1))
+    _, fields = browser.form_fields(f"/surveys/{survey_id}/questions/new/")
+    response = browser.post(f"/surveys/{survey_id}/questions/new/", {**fields, "prompt": "Works?"})
+    options_path = response.url.removeprefix(stack.url)
+    for text in ("Yes", "No"):
+        _, fields = browser.form_fields(options_path)
+        browser.post(options_path, {**fields, "text": text})
+    _, fields = browser.form_fields(f"/surveys/{survey_id}/edit/")
+    results = browser.post(f"/surveys/{survey_id}/start/", fields)
+    assert results.url == f"{stack.url}/surveys/{survey_id}/"
+
+    # The link creators share has the scheme and host the taker used, not Gunicorn's.
+    public_url = re.search(r'id="public-url" type="text" value="([^"]+)"', results.text).group(1)
+    assert public_url.startswith(f"https://127.0.0.1:{stack.https_port}/s/")
+
+    taker = Browser(stack.url)
+    assert "You have been invited" in taker.get(public_url).text
+    token = public_url.rstrip("/").rsplit("/", 1)[1]
+    thanks = taker.post(f"/s/{token}/answer/", answer_form(taker, token))
+    assert thanks.url == f"{public_url}thanks/" and "Thank you!" in thanks.text
+    assert sql(
+        "SELECT count(*) FROM surveys_submission s JOIN surveys_answer a ON a.submission_id = s.id"
+        " WHERE s.survey_id = %s",
+        survey_id,
+    ) == [(1,)]
+
+
+def test_http_redirects_to_https(stack):
+    status, _, headers = raw_https(stack, "GET", "/surveys/?x=1", port=stack.http_port)
+    assert status == 301
+    assert headers["Location"] == f"https://127.0.0.1:{stack.https_port}/surveys/?x=1"
+
+
+def test_security_headers_and_cookies(stack, browser):
+    page, _ = browser.form_fields("/accounts/login/")
+    headers = page.headers
+    assert headers["Strict-Transport-Security"].startswith("max-age=63072000")
+    assert "unsafe-inline" not in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["Server"] == "nginx"  # server_tokens off: no version
+    cookie = headers["Set-Cookie"]
+    assert cookie.startswith("__Host-csrftoken=") and "Secure" in cookie and "HttpOnly" in cookie
+
+
+def test_django_sees_the_client_address_from_the_proxy_only(stack, demo_token):
+    # 127.0.0.2 is a loopback address of its own: the client, distinct from NGINX (127.0.0.1).
+    # It forges an X-Forwarded-For entry; NGINX appends the address it really saw.
+    browser = Browser(stack.url, source="127.0.0.2")
+    browser.opener.addheaders = [("X-Forwarded-For", "198.51.100.7")]
+    fields = answer_form(browser, demo_token)
+    fields["token"] = "forged"
+    response = browser.post(f"/s/{demo_token}/answer/", fields)
+    assert response.status == 400
+    request_id = response.headers["X-Request-ID"]
+
+    def django_line():
+        lines = log(stack, "gunicorn.error.log").splitlines()
+        return next(
+            (line for line in lines if f"rid={request_id}" in line and "rejected" in line), None
+        )
+
+    assert wait_until(django_line)
+    # A rejected submission is logged with the address Django believes.
+    assert "ip=127.0.0.2 " in django_line() and "198.51.100.7" not in django_line()
+    nginx_line = next(
+        line for line in log(stack, "nginx.access.log").splitlines() if request_id in line
+    )
+    assert nginx_line.startswith("127.0.0.2 ")
+
+
+def test_forwarded_headers_from_elsewhere_are_ignored(stack):
+    # Straight to Gunicorn from an address that is not a trusted proxy: the forged
+    # X-Forwarded-Proto is not believed, so Django still redirects to HTTPS.
+    status, _, headers = raw_https(
+        stack,
+        "GET",
+        "/surveys/",
+        source="127.0.0.2",
+        headers={
+            "X-Forwarded-For": "203.0.113.9",
+            "X-Forwarded-Proto": "https",
+            "Host": "127.0.0.1",
+        },
+        port=stack.gunicorn_port,
+    )
+    assert status == 301 and headers["Location"].startswith("https://")
+
+
+def test_static_files_come_from_nginx(stack, browser):
+    page = browser.get("/")
+    css = re.search(r'href="(/static/css/canvass\.[0-9a-f]+\.css)"', page.text).group(1)
+    response = browser.get(css)
+    assert response.status == 200 and b".status-active" in response.body
+    assert "immutable" in response.headers["Cache-Control"]
+    assert "max-age=31536000" in response.headers["Cache-Control"]
+    assert css in log(stack, "nginx.access.log")
+    assert "/static/" not in log(stack, "gunicorn.access.log")
+
+
+def test_body_over_nginx_limit_is_413_and_never_reaches_django(stack, browser, demo_token):
+    marker = uuid.uuid4().hex
+    path = f"/s/{demo_token}/answer/?m={marker}"
+    response = browser.post(path, {"padding": "x" * (3 * 1024 * 1024)})
+    assert response.status == 413
+    assert "client intended to send too large body" in log(stack, "nginx.error.log")
+    assert marker in log(stack, "nginx.access.log")
+    assert marker not in log(stack, "gunicorn.access.log")
+
+
+def test_body_between_the_limits_gets_djangos_400(stack, browser, demo_token, sql):
+    before = sql("SELECT count(*) FROM surveys_submission")
+    fields = answer_form(browser, demo_token)
+    fields["padding"] = "x" * (1536 * 1024)  # over Django's 1 MiB, under NGINX's 2 MiB
+    response = browser.post(f"/s/{demo_token}/answer/", fields)
+    assert response.status == 400
+    assert "couldn't read that request" in response.text
+    assert wait_until(lambda: "RequestDataTooBig" in log(stack, "gunicorn.error.log"))
+    assert sql("SELECT count(*) FROM surveys_submission") == before
+
+
+def test_one_request_id_in_all_three_logs(stack, browser):
+    response = browser.get(f"/s/no-such-survey-{uuid.uuid4().hex}/")
+    assert response.status == 404
+    request_id = response.headers["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{32}", request_id)
+    assert wait_until(lambda: f"rid={request_id}" in log(stack, "gunicorn.error.log"))
+    assert f"rid={request_id}" in log(stack, "nginx.access.log")
+    assert f"rid={request_id}" in log(stack, "gunicorn.access.log")
+    django_line = next(
+        line for line in log(stack, "gunicorn.error.log").splitlines() if request_id in line
+    )
+    assert "WARNING" in django_line and "Not Found" in django_line
+
+
+def test_killed_worker_loses_no_acknowledged_submission(stack, demo_token, sql):
+    acknowledged, failed = [], []
+    stop = threading.Event()
+
+    def taker():
+        while not stop.is_set():
+            browser = Browser(stack.url)
+            fields = answer_form(browser, demo_token)
+            response = browser.post(f"/s/{demo_token}/answer/", fields)
+            if response.status == 200 and response.url.endswith("/thanks/"):
+                acknowledged.append(fields["token"].split(":")[0])
+            else:
+                failed.append(response.status)
+
+    workers_before = stack.gunicorn_worker_pids()
+    threads = [threading.Thread(target=taker) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    time.sleep(1.5)
+    os.kill(workers_before[0], signal.SIGKILL)
+    time.sleep(2.5)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert len(acknowledged) > 20
+    stored = dict(
+        sql(
+            "SELECT token, count(*) FROM surveys_submission WHERE token = ANY(%s) GROUP BY token",
+            acknowledged,
+        )
+    )
+    assert all(stored.get(token) == 1 for token in acknowledged)
+    answers = sql(
+        "SELECT count(*) FROM surveys_answer a JOIN surveys_submission s ON s.id = a.submission_id"
+        " WHERE s.token = ANY(%s)",
+        acknowledged,
+    )[0][0]
+    assert answers == 4 * len(acknowledged)  # the demo survey has four questions
+    # The master replaces the killed worker.
+    assert wait_until(
+        lambda: (
+            len(stack.gunicorn_worker_pids()) == 2
+            and workers_before[0] not in stack.gunicorn_worker_pids()
+        )
+    )
+
+
+def test_health_names_the_database_when_postgres_stops_and_recovers(stack, browser):
+    healthy = browser.get("/health/")
+    assert healthy.status == 200
+    assert json.loads(healthy.body) == {
+        "status": "ok",
+        "checks": {"database": "ok", "cache": "ok", "migrations": "ok"},
+    }
+    gunicorn_pid = stack.gunicorn.pid
+
+    stack.postgres.stop()
+    try:
+        down = browser.get("/health/")
+        assert down.status == 503
+        body = json.loads(down.body)
+        assert body["failing"] == ["database"] and body["checks"]["database"] == "failing"
+        assert "Traceback" not in down.text
+    finally:
+        stack.postgres.start()
+
+    assert wait_until(lambda: browser.get("/health/").status == 200)
+    assert stack.gunicorn.pid == gunicorn_pid and stack.gunicorn.poll() is None
