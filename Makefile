@@ -26,7 +26,13 @@ run: $(VENV)/.requirements
 	@echo "Canvass is running at http://127.0.0.1:$(PORT)/ (Ctrl+C stops it)"
 	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-test: $(VENV)/.requirements-dev
+# Node tools the tests run (the HTTP Observatory scanner). Install scripts stay off: they
+# would download data this project neither needs nor can reach.
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --ignore-scripts --no-audit --no-fund; \
+	else echo "npm not found: the tests that need Node tools will skip (fail under CI=true)"; fi
+
+test: $(VENV)/.requirements-dev node_modules/.package-lock.json
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run

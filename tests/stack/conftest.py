@@ -18,7 +18,7 @@ import pytest
 from scripts.stack import MissingService, Stack, insecure_tls_context
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def stack():
     try:
         with Stack(workers=2) as running:
