@@ -221,7 +221,8 @@ class Stack:
                 STATIC_ROOT=self.static_root,
                 TLS_CERTIFICATE=cert,
                 TLS_CERTIFICATE_KEY=key,
-                LOG_DIR=self.logs,
+                ACCESS_LOG=self.logs / "nginx.access.log",
+                ERROR_LOG=self.logs / "nginx.error.log",
             )
         )
         temp = folder / "tmp"
