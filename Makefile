@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test stack format screenshots clean
+.PHONY: run test stack reset format screenshots clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,12 @@ test: $(VENV)/.requirements-dev node_modules/.package-lock.json
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
 	@echo "--- the whole suite again on PostgreSQL (a throwaway cluster) ---"
-	$(PY) -m scripts.stack postgres -- $(VENV)/bin/pytest -p no:cacheprovider --ignore=tests/stack
+	$(PY) -m scripts.stack postgres -- $(VENV)/bin/pytest -p no:cacheprovider \
+		--ignore=tests/stack --ignore=tests/tools
+
+# Local database from nothing: migrate, 'admin'/'admin', generated test data.
+reset: $(VENV)/.requirements
+	DEBUG=$${DEBUG:-true} $(PY) manage.py reset_db --seed
 
 # The production-like stack on loopback: PostgreSQL, Gunicorn, NGINX with TLS. Ctrl+C stops it.
 stack: $(VENV)/.requirements-dev

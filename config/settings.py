@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "django_guid",
     "accounts",
     "surveys",
+    "dbtools",
 ]
 
 MIDDLEWARE = [
@@ -250,6 +251,14 @@ LOGGING = {
         "canvass": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
     },
 }
+
+# Backups (manage.py backup_db / restore_db): s3://bucket/prefix or a local folder. S3
+# credentials come from the usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables.
+BACKUP_DESTINATION = env.str("BACKUP_DESTINATION", default="")
+BACKUP_S3_ENDPOINT_URL = env.str("BACKUP_S3_ENDPOINT_URL", default="")
+BACKUP_S3_REGION = env.str("BACKUP_S3_REGION", default="")
+BACKUP_KEEP_DAILY = env_int("BACKUP_KEEP_DAILY", 7)
+BACKUP_KEEP_WEEKLY = env_int("BACKUP_KEEP_WEEKLY", 4)
 
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
 if SENTRY_DSN:

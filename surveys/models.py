@@ -137,7 +137,10 @@ class Submission(models.Model):
 
 
 class Answer(models.Model):
-    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="answers")
+    # No index of its own: the unique (submission, question) index below starts with it.
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="answers", db_index=False
+    )
     # Stored beside the option so the database can enforce one answer per question.
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
     option = models.ForeignKey(Option, on_delete=models.CASCADE, related_name="answers")

@@ -3,9 +3,8 @@ import os
 import pytest
 from django.test import Client
 
+from surveys.factories import PASSWORD, UserFactory, build_survey
 from surveys.models import Survey
-
-from .factories import PASSWORD, UserFactory, build_survey
 
 
 @pytest.fixture(autouse=True)

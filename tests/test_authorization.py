@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from .factories import build_survey
+from surveys.factories import build_survey
+
 from .helpers import database_state
 
 pytestmark = pytest.mark.django_db

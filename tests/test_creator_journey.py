@@ -5,9 +5,8 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from surveys import services
+from surveys.factories import add_submissions, build_survey
 from surveys.models import Option, Question, Survey
-
-from .factories import add_submissions, build_survey
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from surveys import services
+from surveys.factories import OptionFactory, QuestionFactory, SurveyFactory, build_survey
 from surveys.models import Answer, Option, Question, Submission, Survey
-
-from .factories import OptionFactory, QuestionFactory, SurveyFactory, build_survey
 
 pytestmark = pytest.mark.django_db
 

@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from surveys.factories import add_submissions, build_survey
 from surveys.models import Survey
 
-from .factories import add_submissions, build_survey
 from .helpers import answer_url
 
 pytestmark = pytest.mark.django_db

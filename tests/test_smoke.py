@@ -3,9 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from surveys.factories import build_survey
 from surveys.models import Survey
-
-from .factories import build_survey
 
 
 @pytest.fixture
@@ -56,7 +55,7 @@ def test_every_page_answers(client, owner_client, pages):
 
 
 def test_admin_pages_answer_a_superuser(client, active_survey):
-    from .factories import UserFactory
+    from surveys.factories import UserFactory
 
     admin = UserFactory(username="admin", is_staff=True, is_superuser=True)
     client.force_login(admin)

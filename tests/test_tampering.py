@@ -4,9 +4,9 @@ import logging
 
 import pytest
 
+from surveys.factories import build_survey
 from surveys.models import Answer, Submission
 
-from .factories import build_survey
 from .helpers import answer_data, answer_url
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""factory_boy factories, the one place tests (and later seed data) build objects."""
+"""factory_boy factories: the one place tests and the seed-data command build objects."""
 
 import uuid
 

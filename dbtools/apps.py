@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DbtoolsConfig(AppConfig):
+    name = "dbtools"
+    verbose_name = "Database tools: backup, restore, reset"
