@@ -67,6 +67,7 @@ def main():
         env = {
             **os.environ,
             "DEBUG": "false",
+            "HTTPS": "false",
             "SECRET_KEY": "screenshots-only-secret-key",
             "DATABASE_URL": f"sqlite:///{tmp}/screenshots.sqlite3",
             "STATIC_ROOT": f"{tmp}/static",
@@ -123,6 +124,12 @@ def shoot(base):
         assert re.search(r"/thanks/$", page.url), page.url
         capture(page, base, "12-thanks", public + "thanks/")
         capture(page, base, "13-not-found", "/s/no-such-survey/")
+
+        page.goto(base + running)
+        page.click("button:has-text('Close survey')")
+        capture(page, base, "14-results-closed", running)
+        capture(page, base, "15-closed-for-takers", public)
+        capture(page, base, "16-delete-confirm", running + "delete/")
         browser.close()
 
 

@@ -45,11 +45,12 @@ class AnswerForm(forms.Form):
 
     token = forms.CharField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, survey, questions, **kwargs):
+    def __init__(self, *args, survey, questions, token=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.survey = survey
+        self.token = token or uuid.uuid4().hex
         if not self.is_bound:
-            self.initial["token"] = _token_signer(survey).sign(uuid.uuid4().hex)
+            self.initial["token"] = _token_signer(survey).sign(self.token)
         for number, question in enumerate(questions, start=1):
             self.fields[f"q_{question.pk}"] = forms.ChoiceField(
                 label=f"{number}. {question.prompt}",

@@ -2,6 +2,7 @@
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import cache_control
@@ -31,24 +32,59 @@ def start(request, token):
     return render(request, "surveys/public/start.html", {"survey": survey})
 
 
-# Each rendering carries its own submission token: a shared cache must never hand one
-# taker's form to another, but the taker's own back button may show it again (a resubmit
-# with the same token is then recognised as a duplicate).
+TAKER_COOKIE = "canvass_taker"
+
+
+def _taker_token(request, survey):
+    """The submission token this browser was given for this survey, if any."""
+    return request.get_signed_cookie(
+        TAKER_COOKIE, default=None, salt=f"canvass.taker.{survey.public_token}"
+    )
+
+
+def _render_form(request, survey, form, status=200, **context):
+    response = render(
+        request,
+        "surveys/public/answer.html",
+        {"survey": survey, "form": form, **context},
+        status=status,
+    )
+    # The browser keeps its token for this survey: a reload, the back button or a second
+    # tab shows the same form identity, so answering again can't count twice.
+    response.set_signed_cookie(
+        TAKER_COOKIE,
+        form.token,
+        salt=f"canvass.taker.{survey.public_token}",
+        max_age=365 * 24 * 3600,
+        path=survey.get_public_url(),
+        secure=settings.HTTPS,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
+# Each taker's form carries its own submission token: a shared cache must never hand one
+# taker's form to another.
 @cache_control(private=True, max_age=0)
 def answer(request, token):
     survey = _get_public_survey(token)
     if survey.is_closed:
         return _closed(request, survey)
     questions = services.questions_with_options(survey)
+    taker_token = _taker_token(request, survey)
     if request.method != "POST":
-        form = AnswerForm(survey=survey, questions=questions)
-        return render(request, "surveys/public/answer.html", {"survey": survey, "form": form})
+        if taker_token and survey.submissions.filter(token=taker_token).exists():
+            return redirect("public:thanks", survey.public_token)
+        form = AnswerForm(survey=survey, questions=questions, token=taker_token)
+        return _render_form(request, survey, form)
 
     form = AnswerForm(request.POST, survey=survey, questions=questions)
     try:
         form.check_tampering()
         if not form.is_valid():
-            return render(request, "surveys/public/answer.html", {"survey": survey, "form": form})
+            form.token = form.submission_token
+            return _render_form(request, survey, form)
         services.submit_response(survey=survey, token=form.submission_token, choices=form.choices)
     except services.SurveyNotOpen:
         return _closed(request, survey)
@@ -59,13 +95,8 @@ def answer(request, token):
             request.META.get("REMOTE_ADDR"),
             exc,
         )
-        fresh = AnswerForm(survey=survey, questions=questions)
-        return render(
-            request,
-            "surveys/public/answer.html",
-            {"survey": survey, "form": fresh, "rejected": True},
-            status=400,
-        )
+        fresh = AnswerForm(survey=survey, questions=questions, token=taker_token)
+        return _render_form(request, survey, fresh, status=400, rejected=True)
     return redirect("public:thanks", survey.public_token)
 
 

@@ -1,6 +1,7 @@
 """A taker's whole journey, and the guarantees around it."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from surveys.models import Answer, Submission
@@ -57,13 +58,29 @@ def test_answer_form_is_never_stored_by_shared_caches(client, active_survey):
     assert "private" in cache_control and "max-age=0" in cache_control
 
 
-def test_each_visit_gets_its_own_token(client, active_survey):
+def test_each_browser_gets_its_own_token_and_keeps_it(client, active_survey):
     first = answer_data(client, active_survey)
-    second = answer_data(client, active_survey)
-    assert first["token"] != second["token"]
+    assert answer_data(client, active_survey)["token"] == first["token"]  # reload, back button
+    other_browser = Client()
+    second = answer_data(other_browser, active_survey)
+    assert second["token"] != first["token"]
     client.post(answer_url(active_survey), first)
-    client.post(answer_url(active_survey), second)
+    other_browser.post(answer_url(active_survey), second)
     assert Submission.objects.count() == 2
+
+
+def test_a_browser_that_answered_is_sent_to_thanks(client, active_survey):
+    client.post(answer_url(active_survey), answer_data(client, active_survey))
+    response = client.get(answer_url(active_survey))
+    assert response.status_code == 302
+    assert response.url == reverse("public:thanks", args=[active_survey.public_token])
+    assert Submission.objects.count() == 1
+
+
+def test_a_forged_taker_cookie_is_ignored(client, active_survey):
+    client.cookies["canvass_taker"] = "0123456789abcdef0123456789abcdef:forged"
+    form = client.get(answer_url(active_survey)).context["form"]
+    assert not form.initial["token"].startswith("0123456789abcdef0123456789abcdef")
 
 
 @pytest.mark.parametrize("name", ["public:start", "public:answer", "public:thanks"])

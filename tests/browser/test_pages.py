@@ -1,0 +1,96 @@
+"""Every page, in Chromium: no serious or critical WCAG 2.2 A/AA violation (axe-core), and
+on a 375-px phone no sideways scrolling and tap targets of at least 24 by 24 px."""
+
+import pytest
+from django.urls import reverse
+
+from surveys.factories import add_submissions, build_survey
+from surveys.models import Survey
+
+from .conftest import axe_violations, log_in, phone_problems
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def site(owner):
+    draft = build_survey(owner=owner, title="Office move feedback")
+    active = build_survey(owner=owner, status=Survey.Status.ACTIVE, title="Team offsite 2027")
+    add_submissions(active, 37)
+    closed = build_survey(owner=owner, status=Survey.Status.CLOSED, title="Last year's poll")
+    question = draft.questions.first()
+    option = question.options.first()
+    return {
+        "public": [
+            reverse("landing"),
+            reverse("accounts:signup"),
+            reverse("accounts:login"),
+            reverse("public:start", args=[active.public_token]),
+            reverse("public:answer", args=[active.public_token]),
+            reverse("public:thanks", args=[active.public_token]),
+            reverse("public:start", args=[closed.public_token]),
+            "/no-such-page/",
+        ],
+        "creator": [
+            reverse("surveys:list"),
+            reverse("surveys:create"),
+            reverse("surveys:edit", args=[draft.pk]),
+            reverse("surveys:delete", args=[draft.pk]),
+            reverse("surveys:question_create", args=[draft.pk]),
+            reverse("surveys:question_edit", args=[question.pk]),
+            reverse("surveys:question_delete", args=[question.pk]),
+            reverse("surveys:option_create", args=[question.pk]),
+            reverse("surveys:option_edit", args=[option.pk]),
+            reverse("surveys:option_delete", args=[option.pk]),
+            reverse("surveys:results", args=[active.pk]),
+            reverse("surveys:results", args=[closed.pk]),
+            reverse("surveys:results", args=[draft.pk]),
+        ],
+    }
+
+
+def check_every_page(page, paths):
+    found = {}
+    for path in paths:
+        page.set_viewport_size({"width": 1280, "height": 800})
+        page.goto(path)
+        problems = axe_violations(page) + phone_problems(page)
+        if problems:
+            found[path] = problems
+    return found
+
+
+def test_public_pages(page, site):
+    assert check_every_page(page, site["public"]) == {}
+
+
+def test_creator_pages(page, context, live_server, owner, site):
+    log_in(context, live_server, owner)
+    assert check_every_page(page, site["creator"]) == {}
+
+
+def test_pages_with_form_errors(page, context, live_server, owner, active_survey):
+    page.goto(reverse("public:answer", args=[active_survey.public_token]))
+    page.get_by_role("button", name="Submit").click()
+    assert page.get_by_text("Please answer every question").is_visible()
+    assert axe_violations(page) == [] and phone_problems(page) == []
+
+    log_in(context, live_server, owner)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(reverse("surveys:create"))
+    page.get_by_role("button", name="Create survey").click()
+    assert page.get_by_text("This field is required.").is_visible()
+    assert axe_violations(page) == [] and phone_problems(page) == []
+
+
+def test_the_checks_catch_real_problems(page, live_server):
+    """The two checks fail on a page that is broken in the ways they look for."""
+    page.set_content(
+        "<html><body><img src='x.png'><input type='text'>"
+        "<div style='width: 900px'>wide</div><button style='width:10px;height:10px'>x</button>"
+        "</body></html>"
+    )
+    assert any(v.startswith(("image-alt", "label")) for v in axe_violations(page))
+    problems = phone_problems(page)
+    assert any("scrolls sideways" in p for p in problems)
+    assert any("small target" in p for p in problems)
