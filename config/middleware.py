@@ -4,6 +4,11 @@ import ipaddress
 from django.conf import settings
 
 
+def client_ip(request):
+    """The client's address, once TrustedProxyMiddleware has settled it."""
+    return request.META.get("REMOTE_ADDR")
+
+
 def _networks(entries):
     # "" stands for Gunicorn on a Unix socket, where there is no peer address.
     return [ipaddress.ip_network(entry, strict=False) for entry in entries if entry]

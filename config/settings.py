@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "accounts",
     "surveys",
     "dbtools",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -93,6 +94,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out log-in into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -145,6 +148,36 @@ except (ImproperlyConfigured, ValueError) as exc:
     raise ImproperlyConfigured(f"CACHE_URL could not be parsed: {exc}") from None
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account or client before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Brute-force protection (django-axes): 10 failures lock the account and, separately, the
+# client address for an hour, so at most 10 guesses an hour reach any one account. A
+# successful log-in clears the account's count. The address is REMOTE_ADDR as
+# TrustedProxyMiddleware left it: forged X-Forwarded-For values don't count as new clients.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = 1  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "config.middleware.client_ip"
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
+
+# Email: the console in development (messages appear in `make run`'s output); SMTP in
+# production, e.g. EMAIL_URL=smtp+tls://user:password@smtp.example.com:587
+try:
+    globals().update(env.email_url("EMAIL_URL", default="consolemail://"))
+except (ImproperlyConfigured, ValueError) as exc:
+    raise ImproperlyConfigured(f"EMAIL_URL could not be parsed: {exc}") from None
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Canvass <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+PASSWORD_RESET_TIMEOUT = 2 * 3600  # reset links work for two hours, once
+# An operator can insist on a confirmed address before a survey is started.
+REQUIRE_VERIFIED_EMAIL_TO_PUBLISH = env_bool("REQUIRE_VERIFIED_EMAIL_TO_PUBLISH", False)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -130,6 +130,14 @@ def shoot(base):
         capture(page, base, "14-results-closed", running)
         capture(page, base, "15-closed-for-takers", public)
         capture(page, base, "16-delete-confirm", running + "delete/")
+        capture(page, base, "17-settings", "/accounts/settings/")
+        capture(page, base, "18-password-change", "/accounts/settings/password/")
+        capture(page, base, "19-delete-account", "/accounts/settings/delete/")
+        page.click("button:has-text('Log out')")
+        capture(page, base, "20-password-reset", "/accounts/password-reset/")
+        page.fill("#id_email", "demo@example.com")
+        page.click("button:has-text('Send the link')")
+        capture(page, base, "21-password-reset-sent", "/accounts/password-reset/sent/")
         browser.close()
 
 

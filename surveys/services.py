@@ -6,10 +6,13 @@ what it does.
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+
+from accounts.models import email_is_verified
 
 from .models import Answer, Option, Question, Submission, Survey
 
@@ -117,6 +120,11 @@ def publish_survey(*, survey):
     """Start a draft survey so takers can answer it. Raises ValidationError if incomplete."""
     locked = _lock_draft(survey)
     problems = publish_problems(questions_with_options(locked))
+    if settings.REQUIRE_VERIFIED_EMAIL_TO_PUBLISH and not email_is_verified(locked.owner):
+        problems.append(
+            "Confirm your email address first: use the link we sent, or send a new one from "
+            "Settings."
+        )
     if problems:
         raise ValidationError(problems)
     survey.status = Survey.Status.ACTIVE

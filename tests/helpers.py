@@ -1,4 +1,5 @@
-from django.db import connection
+from django.core.signals import request_finished
+from django.db import close_old_connections, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -47,3 +48,13 @@ class WritesCaptured(CaptureQueriesContext):
         return [
             q["sql"] for q in self.captured_queries if q["sql"].lstrip().upper().startswith(verbs)
         ]
+
+
+def close_response(response):
+    """Close a streamed response (releasing its file) the way Django's test client closes
+    its own: without request_finished closing the test's database connection."""
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)

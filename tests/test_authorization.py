@@ -61,6 +61,28 @@ def test_unknown_and_huge_ids_are_404(owner_client, target, name, kind, pk):
     assert database_state() == before
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "surveys:list",
+        "surveys:create",
+        "accounts:settings",
+        "accounts:change_email",
+        "accounts:password_change",
+        "accounts:download_data",
+        "accounts:delete_account",
+        "accounts:resend_verification",
+    ],
+)
+def test_account_pages_need_log_in(client, owner, name):
+    before = database_state()
+    for response in (client.get(reverse(name)), client.post(reverse(name), FORM_DATA)):
+        assert response.status_code in (302, 405)
+        if response.status_code == 302:
+            assert response.url.startswith(reverse("accounts:login"))
+    assert database_state() == before
+
+
 def test_list_shows_only_own_surveys(owner_client, outsider_client, owner, outsider):
     mine = build_survey(owner=owner, title="Mine")
     build_survey(owner=outsider, title="Theirs")

@@ -14,7 +14,12 @@ pytestmark = pytest.mark.django_db
 def test_sign_up_build_start_and_read_results(client):
     response = client.post(
         reverse("accounts:signup"),
-        {"username": "ada", "password1": "a-long-pass-phrase", "password2": "a-long-pass-phrase"},
+        {
+            "username": "ada",
+            "email": "ada@example.com",
+            "password1": "a-long-pass-phrase",
+            "password2": "a-long-pass-phrase",
+        },
         follow=True,
     )
     assert response.redirect_chain[-1][0] == reverse("surveys:list")

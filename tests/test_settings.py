@@ -60,7 +60,7 @@ def test_env_example_lists_every_variable_read():
     gunicorn_source = (ROOT / "deploy" / "gunicorn.conf.py").read_text()
     read = set(
         re.findall(
-            r'env(?:_bool|_int|\.str|\.list|\.float|\.db_url|\.cache_url)\(\s*"([A-Z_]+)"',
+            r'env(?:_bool|_int|\.str|\.list|\.float|\.db_url|\.cache_url|\.email_url)\(\s*"([A-Z_]+)"',
             settings_source,
         )
     )

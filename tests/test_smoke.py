@@ -6,6 +6,8 @@ from django.urls import reverse
 from surveys.factories import build_survey
 from surveys.models import Survey
 
+from .helpers import close_response
+
 
 @pytest.fixture
 def pages(owner, draft_survey, active_survey):
@@ -18,6 +20,12 @@ def pages(owner, draft_survey, active_survey):
             ("landing", [], 200),
             ("accounts:signup", [], 200),
             ("accounts:login", [], 200),
+            ("accounts:password_reset", [], 200),
+            ("accounts:password_reset_done", [], 200),
+            ("accounts:password_reset_complete", [], 200),
+            ("accounts:password_reset_confirm", ["MQ", "bad-token"], 200),
+            ("accounts:verify_email", ["bad-token"], 400),
+            ("accounts:settings", [], 302),
             ("public:start", [token], 200),
             ("public:answer", [token], 200),
             ("public:thanks", [token], 200),
@@ -29,6 +37,10 @@ def pages(owner, draft_survey, active_survey):
             ("accounts:signup", [], 302),
             ("accounts:login", [], 302),
             ("surveys:list", [], 200),
+            ("accounts:settings", [], 200),
+            ("accounts:password_change", [], 200),
+            ("accounts:download_data", [], 200),
+            ("accounts:delete_account", [], 200),
             ("surveys:create", [], 200),
             ("surveys:edit", [draft_survey.pk], 200),
             ("surveys:edit", [active_survey.pk], 302),
@@ -51,6 +63,7 @@ def test_every_page_answers(client, owner_client, pages):
     for who, urls in pages.items():
         for name, args, expected in urls:
             response = clients[who].get(reverse(name, args=args))
+            close_response(response)
             assert response.status_code == expected, (who, name, args)
 
 

@@ -15,6 +15,7 @@ def test_creator_signs_up_builds_starts_and_reads_results(page, live_server):
     page.goto("/")
     page.get_by_role("button", name="Create a survey").click()
     page.get_by_label("Username").fill("ada")
+    page.get_by_label("Email").fill("ada@example.com")
     page.get_by_label("Password:", exact=True).fill("a-long-pass-phrase")
     page.get_by_label("Password confirmation").fill("a-long-pass-phrase")
     page.get_by_role("button", name="Sign up").click()

@@ -39,7 +39,13 @@ def test_creator_and_taker_journeys(stack, browser, sql):
     password = "a-long-pass-phrase"
     response = browser.post(
         "/accounts/signup/",
-        {**fields, "username": "grace", "password1": password, "password2": password},
+        {
+            **fields,
+            "username": "grace",
+            "email": "grace@example.com",
+            "password1": password,
+            "password2": password,
+        },
     )
     assert response.url == f"{stack.url}/surveys/" and "Hello grace" in response.text
 

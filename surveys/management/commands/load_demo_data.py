@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from accounts.models import VerifiedEmail
 from surveys import services
 
 DEMO_USERNAME = "demo"
@@ -63,7 +64,10 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo login: username {DEMO_USERNAME!r}, password {DEMO_PASSWORD!r}")
 
     def _load(self, User, submissions, rng):
-        owner = User.objects.create_user(DEMO_USERNAME, password=DEMO_PASSWORD)
+        owner = User.objects.create_user(
+            DEMO_USERNAME, email="demo@example.com", password=DEMO_PASSWORD
+        )
+        VerifiedEmail.objects.create(user=owner, email=owner.email)
         _build(owner, DRAFT_SURVEY)
         survey, structure = _build(owner, RUNNING_SURVEY)
         services.publish_survey(survey=survey)

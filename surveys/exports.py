@@ -1,0 +1,53 @@
+"""A survey's structure and responses in portable formats (used by "download my data")."""
+
+import csv
+from itertools import groupby
+
+from .models import Answer
+
+# Spreadsheet programs run cells starting with these as formulas.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    text = str(value)
+    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
+
+
+def survey_structure(survey, questions):
+    """JSON-ready description of a survey; `questions` have their options prefetched."""
+    return {
+        "title": survey.title,
+        "status": survey.status,
+        "created_at": survey.created_at.isoformat(),
+        "public_token": survey.public_token,
+        "questions": [
+            {
+                "position": question.position,
+                "prompt": question.prompt,
+                "options": [
+                    {"position": o.position, "text": o.text} for o in question.options.all()
+                ],
+            }
+            for question in questions
+        ],
+    }
+
+
+def write_responses_csv(survey, questions, out):
+    """One row per submission, one column per question, oldest first, in a single query."""
+    writer = csv.writer(out)
+    writer.writerow(["submission", "submitted_at", *(safe_cell(q.prompt) for q in questions)])
+    option_text = {o.pk: o.text for q in questions for o in q.options.all()}
+    column = {q.pk: n for n, q in enumerate(questions)}
+    answers = (
+        Answer.objects.filter(submission__survey=survey)
+        .order_by("submission__created_at", "submission_id")
+        .values_list("submission_id", "submission__created_at", "question_id", "option_id")
+        .iterator(chunk_size=2000)
+    )
+    for (submission_id, created_at), rows in groupby(answers, key=lambda row: row[:2]):
+        cells = [""] * len(questions)
+        for *_, question_id, option_id in rows:
+            cells[column[question_id]] = safe_cell(option_text[option_id])
+        writer.writerow([submission_id, created_at.isoformat(), *cells])
