@@ -6,7 +6,7 @@ import uuid
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 
 logger = logging.getLogger("canvass.health")
@@ -31,6 +31,11 @@ def _migrations():
     pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
     if pending:
         raise RuntimeError(f"{len(pending)} migration(s) not applied")
+
+
+def ping(request):
+    """Liveness only: the process answers. /health/ says whether it can serve."""
+    return HttpResponse("pong", content_type="text/plain")
 
 
 CHECKS = {"database": _database, "cache": _cache, "migrations": _migrations}

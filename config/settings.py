@@ -160,7 +160,7 @@ AUTHENTICATION_BACKENDS = [
 # successful log-in clears the account's count. The address is REMOTE_ADDR as
 # TrustedProxyMiddleware left it: forged X-Forwarded-For values don't count as new clients.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
-AXES_COOLOFF_TIME = 1  # hours
+AXES_COOLOFF_TIME = 1  # hours; accounts/locked_out.html says "up to an hour"
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "config.middleware.client_ip"
@@ -212,7 +212,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 HTTPS = env_bool("HTTPS", not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = HTTPS
-SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^ping/$"]
 SECURE_HSTS_SECONDS = 63072000 if HTTPS else 0  # two years
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
-from config.health import health
+from config.health import health, ping
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="landing.html"), name="landing"),
@@ -10,5 +10,6 @@ urlpatterns = [
     path("surveys/", include("surveys.urls")),
     path("s/", include("surveys.public_urls")),
     path("health/", health, name="health"),
+    path("ping/", ping, name="ping"),
     path("admin/", admin.site.urls),
 ]

@@ -34,20 +34,42 @@ def survey_structure(survey, questions):
     }
 
 
-def write_responses_csv(survey, questions, out):
-    """One row per submission, one column per question, oldest first, in a single query."""
-    writer = csv.writer(out)
-    writer.writerow(["submission", "submitted_at", *(safe_cell(q.prompt) for q in questions)])
+def response_rows(survey, questions):
+    """The header, then one row per submission, one column per question, oldest first.
+
+    One query, read in chunks (a server-side cursor on PostgreSQL), so memory stays flat
+    whatever the number of responses. `questions` have their options prefetched.
+    """
+    yield ["submission", "submitted_at", *(safe_cell(q.prompt) for q in questions)]
     option_text = {o.pk: o.text for q in questions for o in q.options.all()}
     column = {q.pk: n for n, q in enumerate(questions)}
     answers = (
         Answer.objects.filter(submission__survey=survey)
-        .order_by("submission__created_at", "submission_id")
+        .order_by("submission_id")
         .values_list("submission_id", "submission__created_at", "question_id", "option_id")
-        .iterator(chunk_size=2000)
+        .iterator(chunk_size=5000)
     )
     for (submission_id, created_at), rows in groupby(answers, key=lambda row: row[:2]):
         cells = [""] * len(questions)
         for *_, question_id, option_id in rows:
             cells[column[question_id]] = safe_cell(option_text[option_id])
-        writer.writerow([submission_id, created_at.isoformat(), *cells])
+        yield [submission_id, created_at.isoformat(), *cells]
+
+
+def write_responses_csv(survey, questions, out):
+    csv.writer(out).writerows(response_rows(survey, questions))
+
+
+class _Echo:
+    """A file-like object whose write() hands back what it was given (for streaming)."""
+
+    def write(self, value):
+        return value
+
+
+def stream_responses_csv(survey, questions):
+    """UTF-8 with a byte-order mark, so spreadsheet programs pick the right encoding."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff"
+    for row in response_rows(survey, questions):
+        yield writer.writerow(row)

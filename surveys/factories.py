@@ -6,6 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 from factory.django import DjangoModelFactory, Password
 
+from surveys import tallies
 from surveys.models import Answer, Option, Question, Submission, Survey
 
 PASSWORD = "correct-horse-battery"
@@ -75,7 +76,8 @@ def build_survey(*, owner=None, status=Survey.Status.DRAFT, questions=2, options
 
 
 def add_submissions(survey, count, pick=lambda options, n: options[n % len(options)]):
-    """Store `count` complete submissions in bulk; `pick` chooses each answer's option."""
+    """Store `count` complete submissions in bulk, with their tallies; `pick` chooses each
+    answer's option."""
     questions = list(survey.questions.prefetch_related("options"))
     submissions = Submission.objects.bulk_create(
         Submission(survey=survey, token=uuid.uuid4().hex) for _ in range(count)
@@ -87,4 +89,5 @@ def add_submissions(survey, count, pick=lambda options, n: options[n % len(optio
         for n, submission in enumerate(submissions)
         for question in questions
     )
+    tallies.recount([survey])
     return submissions

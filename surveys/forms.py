@@ -54,7 +54,7 @@ class AnswerForm(forms.Form):
         for number, question in enumerate(questions, start=1):
             self.fields[f"q_{question.pk}"] = forms.ChoiceField(
                 label=f"{number}. {question.prompt}",
-                choices=[(str(option.pk), option.text) for option in question.options.all()],
+                choices=[(str(option.pk), option.text) for option in question.options],
                 widget=forms.RadioSelect,
                 error_messages={"required": "Please choose an answer."},
             )

@@ -2,8 +2,8 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Q
-from django.db.models.functions import Length, Trim
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce, Length, Trim
 from django.db.models.lookups import GreaterThan
 from django.urls import reverse
 
@@ -28,7 +28,7 @@ class SurveyQuerySet(models.QuerySet):
         return self.filter(status=Survey.Status.ACTIVE)
 
     def with_submission_counts(self):
-        return self.annotate(num_submissions=Count("submissions"))
+        return self.annotate(num_submissions=Coalesce(Sum("tallies__count"), 0))
 
 
 class Survey(models.Model):
@@ -155,3 +155,39 @@ class Answer(models.Model):
 
     def __str__(self):
         return f"{self.question_id} → {self.option_id}"
+
+
+class SurveyTally(models.Model):
+    """How many submissions a survey has, kept in the submission's own transaction.
+
+    The count is spread over a few rows (shards) so takers submitting at the same moment
+    rarely wait for each other's row lock; the total is the sum of the shards.
+    """
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="tallies")
+    shard = models.PositiveSmallIntegerField()
+    count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "shard"], name="surveys_surveytally_shard")
+        ]
+
+    def __str__(self):
+        return f"{self.survey_id}/{self.shard}: {self.count}"
+
+
+class OptionTally(models.Model):
+    """How many answers chose an option, sharded like SurveyTally."""
+
+    option = models.ForeignKey(Option, on_delete=models.CASCADE, related_name="tallies")
+    shard = models.PositiveSmallIntegerField()
+    count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["option", "shard"], name="surveys_optiontally_shard")
+        ]
+
+    def __str__(self):
+        return f"{self.option_id}/{self.shard}: {self.count}"

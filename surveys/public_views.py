@@ -10,6 +10,7 @@ from django.views.decorators.cache import cache_control
 from . import services
 from .forms import AnswerForm, TamperedForm
 from .models import Survey
+from .structure import survey_structure
 
 logger = logging.getLogger("canvass.surveys")
 
@@ -71,7 +72,7 @@ def answer(request, token):
     survey = _get_public_survey(token)
     if survey.is_closed:
         return _closed(request, survey)
-    questions = services.questions_with_options(survey)
+    questions = survey_structure(survey)
     taker_token = _taker_token(request, survey)
     if request.method != "POST":
         if taker_token and survey.submissions.filter(token=taker_token).exists():

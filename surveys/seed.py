@@ -18,6 +18,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
+from . import tallies
 from .factories import PASSWORD, OptionFactory, QuestionFactory, SurveyFactory, UserFactory
 from .models import Answer, Option, Question, Submission, Survey
 
@@ -126,6 +127,7 @@ def generate(plan, *, progress=None):
             if progress:
                 progress(len(answers))
     writer.finish(next_id - 1)
+    tallies.recount(surveys)
     return {
         "users": len(users),
         "surveys": len(surveys),

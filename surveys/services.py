@@ -14,7 +14,9 @@ from django.utils import timezone
 
 from accounts.models import email_is_verified
 
+from . import tallies
 from .models import Answer, Option, Question, Submission, Survey
+from .structure import survey_structure
 
 logger = logging.getLogger("canvass.surveys")
 
@@ -146,9 +148,11 @@ def close_survey(*, survey):
 
 def _check_choices(survey, choices):
     """Every question answered with exactly one of its own options, nothing else."""
-    option_question = dict(
-        Option.objects.filter(question__survey=survey).values_list("pk", "question_id")
-    )
+    option_question = {
+        option.pk: question.pk
+        for question in survey_structure(survey)
+        for option in question.options
+    }
     question_ids = set(option_question.values())
     if set(choices) != question_ids:
         raise ValidationError("Every question needs exactly one answer.", code="incomplete")
@@ -174,6 +178,7 @@ def submit_response(*, survey, token, choices):
                 Answer(submission=submission, question_id=question_id, option_id=option_id)
                 for question_id, option_id in choices.items()
             )
+            tallies.count_submission(survey.pk, choices.values())
     except IntegrityError:
         # The unique (survey, token) constraint fired: this exact submission is stored.
         existing = Submission.objects.filter(survey=survey, token=token).first()

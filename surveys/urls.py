@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.survey_create, name="create"),
     path("<int:pk>/", views.survey_results, name="results"),
     path("<int:pk>/edit/", views.survey_edit, name="edit"),
+    path("<int:pk>/export.csv", views.survey_export_csv, name="export_csv"),
     path("<int:pk>/start/", views.survey_start, name="start"),
     path("<int:pk>/close/", views.survey_close, name="close"),
     path("<int:pk>/delete/", views.survey_delete, name="delete"),

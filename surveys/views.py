@@ -6,10 +6,12 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import slugify
 
 from . import services
+from .exports import stream_responses_csv
 from .forms import OptionForm, QuestionForm, SurveyForm
 from .models import Option, Question, Survey
 from .results import results_for
@@ -143,6 +145,18 @@ def survey_results(request, pk):
             "results": results_for(survey),
             "public_url": request.build_absolute_uri(survey.get_public_url()),
         },
+    )
+
+
+@login_required
+def survey_export_csv(request, pk):
+    survey = _get_survey_for_user(request.user, pk)
+    questions = services.questions_with_options(survey)
+    filename = f"{slugify(survey.title)[:60] or 'survey'}-responses.csv"
+    return StreamingHttpResponse(
+        stream_responses_csv(survey, questions),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 

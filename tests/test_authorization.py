@@ -13,6 +13,7 @@ pytestmark = pytest.mark.django_db
 CREATOR_URLS = [
     ("surveys:results", "survey"),
     ("surveys:edit", "survey"),
+    ("surveys:export_csv", "survey"),
     ("surveys:start", "survey"),
     ("surveys:close", "survey"),
     ("surveys:delete", "survey"),

@@ -9,8 +9,9 @@ from http.cookiejar import CookieJar
 import pytest
 from django.db import connection
 
-from surveys import services
+from surveys import services, tallies
 from surveys.models import Answer, Submission
+from surveys.results import results_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -75,12 +76,17 @@ def test_same_post_sent_twice_in_parallel_is_stored_once(live_server, active_sur
     assert Answer.objects.count() == active_survey.questions.count()
 
 
-def test_different_takers_in_parallel_are_all_stored(live_server, active_survey):
-    takers = [Taker(live_server.url) for _ in range(6)]
+def test_different_takers_in_parallel_are_all_stored_and_counted(live_server, active_survey):
+    takers = [Taker(live_server.url) for _ in range(12)]
     forms = [filled_form(taker, active_survey) for taker in takers]
-    run_together(6, lambda i: takers[i].post(*forms[i]))
-    assert Submission.objects.count() == 6
-    assert Answer.objects.count() == 6 * active_survey.questions.count()
+    run_together(12, lambda i: takers[i].post(*forms[i]))
+    assert Submission.objects.count() == 12
+    assert Answer.objects.count() == 12 * active_survey.questions.count()
+    # The counters kept by each submission equal a recount of what is stored.
+    assert tallies.recount([active_survey]) == []
+    results = results_for(active_survey)
+    assert results.submissions == 12
+    assert [o.count for o in results.questions[0].options] == [12, 0, 0]
 
 
 def test_service_called_twice_at_once_creates_one_submission(active_survey):

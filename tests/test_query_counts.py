@@ -1,16 +1,17 @@
 """Query counts stay constant as data grows: pinned at two very different sizes."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from surveys.factories import add_submissions, build_survey
 from surveys.models import Survey
 
-from .helpers import answer_url
+from .helpers import answer_data, answer_url
 
 pytestmark = pytest.mark.django_db
 
-# session + user, then the page's own queries
+# session + user, then the page's own queries. Results come from the tallies.
 LIST_QUERIES = 2 + 1
 RESULTS_QUERIES = 2 + 1 + 3  # survey, then submissions count, questions, options with counts
 ANSWER_QUERIES = 1 + 2  # survey, questions, options (no session, no user: public page)
@@ -56,3 +57,38 @@ def test_answer_page(client, owner, django_assert_num_queries, questions, option
     )
     with django_assert_num_queries(ANSWER_QUERIES):
         client.get(answer_url(survey))
+
+
+@pytest.mark.parametrize("questions, options", [(1, 2), (25, 10)])
+def test_answer_page_from_cache(client, owner, django_assert_num_queries, questions, options):
+    survey = build_survey(
+        owner=owner, status=Survey.Status.ACTIVE, questions=questions, options=options
+    )
+    client.get(answer_url(survey))  # fills the structure cache
+    with django_assert_num_queries(1):  # the survey itself: its status can change any time
+        Client().get(answer_url(survey))
+
+
+@pytest.mark.parametrize("questions, options", [(1, 2), (25, 10)])
+def test_submit(client, owner, django_assert_max_num_queries, questions, options):
+    survey = build_survey(
+        owner=owner, status=Survey.Status.ACTIVE, questions=questions, options=options
+    )
+    data = answer_data(client, survey)
+    # survey, submission, answers (one multi-row insert), two tally upserts, plus the
+    # savepoint statements around them
+    with django_assert_max_num_queries(8) as captured:
+        assert client.post(answer_url(survey), data).status_code == 302
+    inserts = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("INSERT")]
+    assert len(inserts) == 4
+
+
+@pytest.mark.parametrize("questions, submissions", [(1, 1), (12, 300)])
+def test_export(owner_client, owner, django_assert_num_queries, questions, submissions):
+    survey = build_survey(owner=owner, status=Survey.Status.ACTIVE, questions=questions, options=3)
+    add_submissions(survey, submissions)
+    # session, user, survey, questions, options, answers
+    with django_assert_num_queries(6):
+        response = owner_client.get(reverse("surveys:export_csv", args=[survey.pk]))
+        rows = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+    assert len(rows) == 1 + submissions

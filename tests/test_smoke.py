@@ -47,6 +47,7 @@ def pages(owner, draft_survey, active_survey):
             ("surveys:results", [draft_survey.pk], 200),
             ("surveys:results", [active_survey.pk], 200),
             ("surveys:results", [closed.pk], 200),
+            ("surveys:export_csv", [active_survey.pk], 200),
             ("surveys:delete", [draft_survey.pk], 200),
             ("surveys:question_create", [draft_survey.pk], 200),
             ("surveys:question_edit", [question.pk], 200),
