@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test stack reset format screenshots clean
+.PHONY: run test stack reset bench format screenshots clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ test: $(VENV)/.requirements-dev node_modules/.package-lock.json
 	@echo "--- the whole suite again on PostgreSQL (a throwaway cluster) ---"
 	$(PY) -m scripts.stack postgres -- $(VENV)/bin/pytest -p no:cacheprovider \
 		--ignore=tests/stack --ignore=tests/tools
+
+# Performance benchmark on the production-like stack (about five minutes; needs wrk).
+# `make bench WRITE=1` records the table in docs/benchmarks.md.
+bench: $(VENV)/.requirements-dev
+	$(PY) -m loadtest.bench $(if $(WRITE),--write)
 
 # Local database from nothing: migrate, 'admin'/'admin', generated test data.
 reset: $(VENV)/.requirements

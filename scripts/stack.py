@@ -143,7 +143,8 @@ def render_site_config(**values):
 class Stack:
     """PostgreSQL + Gunicorn + NGINX on free loopback ports in a temporary folder."""
 
-    def __init__(self, *, workers=2, root=None):
+    def __init__(self, *, workers=None, root=None):
+        """`workers`: Gunicorn worker processes; None keeps deploy/gunicorn.conf.py's default."""
         self._tmp = None if root else tempfile.TemporaryDirectory(prefix="canvass-stack-")
         self.root = Path(root or self._tmp.name)
         os.chmod(self.root, 0o755)
@@ -173,8 +174,8 @@ class Stack:
             "DATABASE_URL": self.database_url,
             "STATIC_ROOT": str(self.static_root),
             "GUNICORN_BIND": f"127.0.0.1:{self.gunicorn_port}",
-            "GUNICORN_WORKERS": str(self.workers),
             "GUNICORN_LOG_DIR": str(self.logs),
+            **({"GUNICORN_WORKERS": str(self.workers)} if self.workers else {}),
         }
 
     def manage(self, *args):

@@ -28,7 +28,10 @@ class SurveyQuerySet(models.QuerySet):
         return self.filter(status=Survey.Status.ACTIVE)
 
     def with_submission_counts(self):
-        return self.annotate(num_submissions=Coalesce(Sum("tallies__count"), 0))
+        # Explicit order: Django leaves Meta.ordering out of GROUP BY queries.
+        return self.annotate(num_submissions=Coalesce(Sum("tallies__count"), 0)).order_by(
+            *self.model._meta.ordering
+        )
 
 
 class Survey(models.Model):

@@ -35,7 +35,10 @@ def results_for(survey):
     """Counts per option and their share of all submissions, from the tallies kept with
     every submission: three small queries whatever the number of answers."""
     submissions = survey.tallies.aggregate(n=Coalesce(Sum("count"), 0))["n"]
-    counted = Option.objects.annotate(count=Coalesce(Sum("tallies__count"), 0))
+    # Explicit order: Django leaves Meta.ordering out of GROUP BY queries.
+    counted = Option.objects.annotate(count=Coalesce(Sum("tallies__count"), 0)).order_by(
+        "position", "pk"
+    )
     questions = survey.questions.prefetch_related(Prefetch("options", queryset=counted))
     return SurveyResults(
         submissions=submissions,

@@ -30,8 +30,10 @@ def test_list_page(
         add_submissions(survey, submissions)
     with django_assert_num_queries(LIST_QUERIES):
         response = owner_client.get(reverse("surveys:list"))
-    assert len(response.context["surveys"]) == surveys
-    assert all(s.num_submissions == submissions for s in response.context["surveys"])
+    listed = list(response.context["surveys"])
+    assert len(listed) == surveys
+    assert all(s.num_submissions == submissions for s in listed)
+    assert listed == sorted(listed, key=lambda s: (s.created_at, s.pk), reverse=True)
 
 
 @pytest.mark.parametrize("questions, options, submissions", [(1, 2, 1), (15, 8, 400)])
