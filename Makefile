@@ -44,6 +44,7 @@ test: $(VENV)/.requirements-dev node_modules/.package-lock.json
 # Performance benchmark on the production-like stack (about five minutes; needs wrk).
 # `make bench WRITE=1` records the table in docs/benchmarks.md.
 bench: $(VENV)/.requirements-dev
+	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
 	$(PY) -m loadtest.bench $(if $(WRITE),--write)
 
 # Local database from nothing: migrate, 'admin'/'admin', generated test data.

@@ -3,9 +3,10 @@
 import pytest
 from django.core.management import call_command
 from django.db.models import Count
+from django.urls import reverse
 
 from surveys.models import Answer, Option, Question, Submission, Survey
-from surveys.seed import seed_users
+from surveys.seed import PASSWORD, seed_users
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -88,6 +89,15 @@ def test_answers_are_skewed_not_uniform():
     for question in Question.objects.all():
         shares = sorted(o.answers.count() for o in question.options.all())
         assert shares[-1] > 2.5 * shares[0], shares  # uniform would be ~400 each
+
+
+def test_generated_users_log_in_with_the_documented_password(client):
+    call_command("setup_test_data", **{**ARGS, "users": 1})
+    user = seed_users().get()
+    response = client.post(
+        reverse("accounts:login"), {"username": user.username, "password": PASSWORD}
+    )
+    assert response.url == reverse("surveys:list")
 
 
 def test_keeps_data_it_did_not_generate(owner, active_survey):

@@ -31,8 +31,13 @@ class Ingest(BaseHTTPRequestHandler):
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
-        if self.headers.get("Content-Encoding") == "gzip":
+        encoding = self.headers.get("Content-Encoding")
+        if encoding == "gzip":
             body = gzip.decompress(body)
+        elif encoding == "br":  # the SDK prefers brotli when it is installed
+            import brotli
+
+            body = brotli.decompress(body)
         Ingest.received.append(body.decode())
         self.send_response(200)
         self.end_headers()
