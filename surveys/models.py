@@ -160,16 +160,24 @@ class Answer(models.Model):
         return f"{self.question_id} → {self.option_id}"
 
 
-class SurveyTally(models.Model):
-    """How many submissions a survey has, kept in the submission's own transaction.
+class ShardedCount(models.Model):
+    """One shard of a running count; the total is the sum over a key's shards.
 
-    The count is spread over a few rows (shards) so takers submitting at the same moment
-    rarely wait for each other's row lock; the total is the sum of the shards.
+    Counts are spread over a few rows so takers submitting at the same moment rarely wait
+    for each other's row lock (see surveys/tallies.py).
     """
 
-    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="tallies")
     shard = models.PositiveSmallIntegerField()
     count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class SurveyTally(ShardedCount):
+    """How many submissions a survey has, kept in each submission's own transaction."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="tallies")
 
     class Meta:
         constraints = [
@@ -180,12 +188,10 @@ class SurveyTally(models.Model):
         return f"{self.survey_id}/{self.shard}: {self.count}"
 
 
-class OptionTally(models.Model):
-    """How many answers chose an option, sharded like SurveyTally."""
+class OptionTally(ShardedCount):
+    """How many answers chose an option."""
 
     option = models.ForeignKey(Option, on_delete=models.CASCADE, related_name="tallies")
-    shard = models.PositiveSmallIntegerField()
-    count = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         constraints = [
