@@ -8,15 +8,17 @@ PORT ?= 8000
 
 .PHONY: run test stack reset bench format screenshots clean
 
-$(PY):
-	$(PYTHON) -m venv $(VENV)
+# The marker is written last, so an interrupted set-up starts again from a clean venv.
+$(VENV)/.created:
+	$(PYTHON) -m venv --clear $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	touch $@
 
-$(VENV)/.requirements: requirements.txt | $(PY)
+$(VENV)/.requirements: requirements.txt | $(VENV)/.created
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.requirements-dev: requirements.txt requirements-dev.txt | $(PY)
+$(VENV)/.requirements-dev: requirements.txt requirements-dev.txt | $(VENV)/.created
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.requirements
 
