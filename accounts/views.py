@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
+from rest_framework.authtoken.models import Token
 
 from surveys.exports import survey_structure, write_responses_csv
 from surveys.models import Survey
@@ -77,9 +78,25 @@ def account_settings(request):
         {
             "email_form": EmailChangeForm(user=request.user),
             "verified": email_is_verified(request.user),
-            "surveys": Survey.objects.owned_by(request.user).count(),
+            "api_token": Token.objects.filter(user=request.user).first(),
         },
     )
+
+
+@login_required
+@require_POST
+def api_token(request):
+    """Create (or replace) the personal API token, or revoke it."""
+    Token.objects.filter(user=request.user).delete()
+    if request.POST.get("action") == "revoke":
+        messages.success(request, "API token revoked: programs using it can no longer sign in.")
+    else:
+        Token.objects.create(user=request.user)
+        messages.success(
+            request, "New API token created. The previous one, if any, stops working."
+        )
+    logger.info("api token %s user=%s", request.POST.get("action", "create"), request.user.pk)
+    return redirect("accounts:settings")
 
 
 @login_required

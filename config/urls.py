@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("surveys/", include("surveys.urls")),
     path("s/", include("surveys.public_urls")),
+    path("api/", include("api.urls")),
     path("health/", health, name="health"),
     path("ping/", ping, name="ping"),
     path("admin/", admin.site.urls),

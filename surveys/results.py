@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, Sum
 from django.db.models.functions import Coalesce
 
-from .models import Option
+from .models import Option, Question
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,9 @@ def results_for(survey):
     counted = Option.objects.annotate(count=Coalesce(Sum("tallies__count"), 0)).order_by(
         "position", "pk"
     )
-    questions = survey.questions.prefetch_related(Prefetch("options", queryset=counted))
+    questions = Question.objects.filter(survey=survey).prefetch_related(
+        Prefetch("options", queryset=counted)
+    )
     return SurveyResults(
         submissions=submissions,
         questions=[

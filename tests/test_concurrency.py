@@ -1,5 +1,6 @@
 """Exactly-once under real concurrency: threads posting to a live server at the same moment."""
 
+import json
 import re
 import threading
 import urllib.parse
@@ -105,3 +106,30 @@ def test_service_called_twice_at_once_creates_one_submission(active_survey):
     assert sorted(created for _, created in results) == [False, True]
     assert len({pk for pk, _ in results}) == 1
     assert Submission.objects.count() == 1
+
+
+def test_api_same_idempotency_key_in_parallel_is_stored_once(live_server, active_survey):
+    body = json.dumps(
+        {
+            "answers": [
+                {"questionId": q.pk, "optionId": q.options.first().pk}
+                for q in active_survey.questions.all()
+            ]
+        }
+    ).encode()
+    url = f"{live_server.url}/api/v1/public/surveys/{active_survey.public_token}/responses/"
+
+    def post(_):
+        request = urllib.request.Request(
+            url,
+            data=body,
+            headers={"Content-Type": "application/json", "Idempotency-Key": "parallel-1"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+
+    results = run_together(4, post)
+    assert sorted(status for status, _ in results) == [200, 200, 200, 201]
+    assert len({json.dumps(body) for _, body in results}) == 1  # the same result for all
+    assert Submission.objects.count() == 1
+    assert Answer.objects.count() == active_survey.questions.count()

@@ -25,6 +25,8 @@ def pages(owner, draft_survey, active_survey):
             ("accounts:password_reset_complete", [], 200),
             ("accounts:password_reset_confirm", ["MQ", "bad-token"], 200),
             ("accounts:verify_email", ["bad-token"], 400),
+            ("api:schema", [], 200),
+            ("api:docs", [], 200),
             ("accounts:settings", [], 302),
             ("public:start", [token], 200),
             ("public:answer", [token], 200),

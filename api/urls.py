@@ -1,0 +1,30 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+# Path converters, so ids are <int:pk>; no ".json" suffix routes (JSON is the only format).
+router = DefaultRouter(use_regex_path=False)
+router.include_format_suffixes = False
+router.register("surveys", views.SurveyViewSet, basename="survey")
+router.register("questions", views.QuestionViewSet, basename="question")
+router.register("options", views.OptionViewSet, basename="option")
+
+app_name = "api"
+
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path(
+        "v1/public/surveys/<slug:token>/", views.PublicSurveyView.as_view(), name="public-survey"
+    ),
+    path(
+        "v1/public/surveys/<slug:token>/responses/",
+        views.PublicSubmitView.as_view(),
+        name="public-submit",
+    ),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # The split view serves Swagger UI's settings as a script file, not an inline script,
+    # so the site's Content-Security-Policy holds on the docs page too.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+]
