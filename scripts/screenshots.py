@@ -51,8 +51,10 @@ def wait_for(url, seconds=20):
     raise RuntimeError(f"server at {url} did not answer")
 
 
-def capture(page, base, name, path):
+def capture(page, base, name, path, ready=None):
     page.goto(base + path)
+    if ready:
+        page.wait_for_selector(ready)
     for label, size in VIEWPORTS.items():
         page.set_viewport_size(size)
         page.screenshot(path=OUT / f"{name}-{label}.png", full_page=True)
@@ -130,9 +132,13 @@ def shoot(base):
         capture(page, base, "14-results-closed", running)
         capture(page, base, "15-closed-for-takers", public)
         capture(page, base, "16-delete-confirm", running + "delete/")
+        page.goto(base + "/accounts/settings/")
+        page.click("button:has-text('Create a token')")
         capture(page, base, "17-settings", "/accounts/settings/")
         capture(page, base, "18-password-change", "/accounts/settings/password/")
         capture(page, base, "19-delete-account", "/accounts/settings/delete/")
+        capture(page, base, "22-api-docs", "/api/docs/", ready=".swagger-ui .info")
+        page.goto(base + "/surveys/")
         page.click("button:has-text('Log out')")
         capture(page, base, "20-password-reset", "/accounts/password-reset/")
         page.fill("#id_email", "demo@example.com")
