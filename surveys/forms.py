@@ -2,6 +2,7 @@ import uuid
 
 from django import forms
 from django.core import signing
+from django.utils import timezone
 
 from .models import Option, Question, Survey
 
@@ -11,6 +12,36 @@ class SurveyForm(forms.ModelForm):
         model = Survey
         fields = ["title"]
         labels = {"title": "Survey title"}
+
+
+class ClosingForm(forms.ModelForm):
+    """When a survey stops taking answers by itself."""
+
+    class Meta:
+        model = Survey
+        fields = ["closes_at", "max_responses"]
+        labels = {
+            "closes_at": "Close on (UTC)",
+            "max_responses": "Close after this many responses",
+        }
+        help_texts = {"closes_at": "Leave empty to keep it open until you close it."}
+        widgets = {
+            "closes_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+        }
+
+    def clean_closes_at(self):
+        closes_at = self.cleaned_data["closes_at"]
+        if closes_at and closes_at <= timezone.now():
+            raise forms.ValidationError("Choose a time in the future.")
+        return closes_at
+
+    def clean_max_responses(self):
+        limit = self.cleaned_data["max_responses"]
+        if limit is not None and limit < 1:
+            raise forms.ValidationError("At least one response.")
+        return limit
 
 
 class QuestionForm(forms.ModelForm):

@@ -52,6 +52,9 @@ class Survey(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     started_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Either closes the survey by itself, checked whenever someone submits.
+    closes_at = models.DateTimeField(null=True, blank=True)
+    max_responses = models.PositiveIntegerField(null=True, blank=True)
 
     objects = SurveyQuerySet.as_manager()
 

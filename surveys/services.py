@@ -146,6 +146,49 @@ def close_survey(*, survey):
     logger.info("survey closed survey=%s owner=%s", survey.pk, survey.owner_id)
 
 
+@transaction.atomic
+def reopen_survey(*, survey):
+    """A closed survey takes answers again; a close date already past is cleared."""
+    locked = Survey.objects.select_for_update().get(pk=survey.pk)
+    if not locked.is_closed:
+        raise SurveyNotOpen
+    survey.status = Survey.Status.ACTIVE
+    survey.closed_at = None
+    if survey.closes_at and survey.closes_at <= timezone.now():
+        survey.closes_at = None
+    survey.save(update_fields=["status", "closed_at", "closes_at", "updated_at"])
+    logger.info("survey reopened survey=%s owner=%s", survey.pk, survey.owner_id)
+
+
+@transaction.atomic
+def duplicate_survey(*, survey, owner):
+    """A new draft with the same questions and options, and none of the responses."""
+    copy = Survey.objects.create(owner=owner, title=f"Copy of {survey.title}"[:200])
+    for question in questions_with_options(survey):
+        new = Question.objects.create(
+            survey=copy, prompt=question.prompt, position=question.position
+        )
+        Option.objects.bulk_create(
+            Option(question=new, text=o.text, position=o.position) for o in question.options.all()
+        )
+    return copy
+
+
+def _close_by_rule(survey, reason):
+    closed = Survey.objects.filter(pk=survey.pk, status=Survey.Status.ACTIVE).update(
+        status=Survey.Status.CLOSED, closed_at=timezone.now()
+    )
+    if closed:
+        logger.info("survey closed automatically survey=%s reason=%s", survey.pk, reason)
+
+
+def _limit_reached(survey):
+    """Whether a limited survey is full. Only limited surveys pay for this row lock: it
+    makes the limit exact by letting one submission at a time count and insert."""
+    Survey.objects.select_for_update().get(pk=survey.pk)
+    return tallies.submissions(survey) >= survey.max_responses
+
+
 def _check_choices(survey, choices):
     """Every question answered with exactly one of its own options, nothing else."""
     option_question = {
@@ -170,15 +213,26 @@ def submit_response(*, survey, token, choices):
     """
     if not survey.is_active:
         raise SurveyNotOpen
+    if survey.closes_at and timezone.now() >= survey.closes_at:
+        _close_by_rule(survey, "close date reached")
+        raise SurveyNotOpen
     _check_choices(survey, choices)
     try:
         with transaction.atomic():
-            submission = Submission.objects.create(survey=survey, token=token)
-            Answer.objects.bulk_create(
-                Answer(submission=submission, question_id=question_id, option_id=option_id)
-                for question_id, option_id in choices.items()
-            )
-            tallies.count_submission(survey.pk, choices.values())
+            if survey.max_responses is not None and _limit_reached(survey):
+                existing = Submission.objects.filter(survey=survey, token=token).first()
+                if existing is not None:
+                    return existing, False
+                _close_by_rule(survey, "response limit reached")
+                full = True
+            else:
+                full = False
+                submission = Submission.objects.create(survey=survey, token=token)
+                Answer.objects.bulk_create(
+                    Answer(submission=submission, question_id=question_id, option_id=option_id)
+                    for question_id, option_id in choices.items()
+                )
+                tallies.count_submission(survey.pk, choices.values())
     except IntegrityError:
         # The unique (survey, token) constraint fired: this exact submission is stored.
         existing = Submission.objects.filter(survey=survey, token=token).first()
@@ -186,4 +240,6 @@ def submit_response(*, survey, token, choices):
             raise
         logger.info("duplicate submission ignored survey=%s submission=%s", survey.pk, existing.pk)
         return existing, False
+    if full:  # raised after the block, so closing the survey is committed
+        raise SurveyNotOpen
     return submission, True

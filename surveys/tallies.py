@@ -27,6 +27,10 @@ def _upsert(table, key_column, keys, shard):
         )
 
 
+def submissions(survey):
+    return sum(SurveyTally.objects.filter(survey=survey).values_list("count", flat=True))
+
+
 def count_submission(survey_id, option_ids):
     """Call inside the transaction that stores the submission."""
     shard = random.randrange(SHARDS)

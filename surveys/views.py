@@ -12,7 +12,7 @@ from django.utils.text import slugify
 
 from . import services
 from .exports import stream_responses_csv
-from .forms import OptionForm, QuestionForm, SurveyForm
+from .forms import ClosingForm, OptionForm, QuestionForm, SurveyForm
 from .models import Option, Question, Survey
 from .results import results_for
 
@@ -79,6 +79,7 @@ def survey_edit(request, pk):
             "survey": survey,
             "questions": questions,
             "problems": services.publish_problems(questions),
+            "closing_form": ClosingForm(instance=survey),
         },
     )
 
@@ -116,6 +117,48 @@ def survey_close(request, pk):
 
 
 @login_required
+def survey_reopen(request, pk):
+    survey = _get_survey_for_user(request.user, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        services.reopen_survey(survey=survey)
+    except services.SurveyNotOpen:
+        messages.info(request, "Only a closed survey can be reopened.")
+    else:
+        messages.success(request, "Survey reopened. Its link takes answers again.")
+    return redirect(survey)
+
+
+@login_required
+def survey_closing(request, pk):
+    survey = _get_survey_for_user(request.user, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = ClosingForm(request.POST, instance=survey)
+    if form.is_valid():
+        form.save()
+        messages.success(request, "Closing rules saved.")
+    else:
+        for field, errors in form.errors.items():
+            for error in errors:
+                messages.error(request, f"{form.fields[field].label}: {error}")
+    return redirect(survey)
+
+
+@login_required
+def survey_duplicate(request, pk):
+    survey = _get_survey_for_user(request.user, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    copy = services.duplicate_survey(survey=survey, owner=request.user)
+    messages.success(
+        request, "A new draft with the same questions. Change what you need, then start it."
+    )
+    return redirect("surveys:edit", copy.pk)
+
+
+@login_required
 def survey_delete(request, pk):
     survey = _get_survey_for_user(request.user, pk)
     if request.method == "POST":
@@ -143,6 +186,7 @@ def survey_results(request, pk):
         {
             "survey": survey,
             "results": results_for(survey),
+            "closing_form": ClosingForm(instance=survey),
             "public_url": request.build_absolute_uri(survey.get_public_url()),
         },
     )

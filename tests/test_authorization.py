@@ -16,6 +16,9 @@ CREATOR_URLS = [
     ("surveys:export_csv", "survey"),
     ("surveys:start", "survey"),
     ("surveys:close", "survey"),
+    ("surveys:reopen", "survey"),
+    ("surveys:closing", "survey"),
+    ("surveys:duplicate", "survey"),
     ("surveys:delete", "survey"),
     ("surveys:question_create", "survey"),
     ("surveys:question_edit", "question"),
@@ -24,7 +27,7 @@ CREATOR_URLS = [
     ("surveys:option_edit", "option"),
     ("surveys:option_delete", "option"),
 ]
-FORM_DATA = {"title": "Hijacked", "prompt": "Hijacked", "text": "Hijacked"}
+FORM_DATA = {"title": "Hijacked", "prompt": "Hijacked", "text": "Hijacked", "max_responses": "1"}
 
 
 @pytest.fixture(params=["draft", "active"])
