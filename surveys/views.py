@@ -36,6 +36,21 @@ def _get_option_for_user(user, pk):
     )
 
 
+def survey_action(view):
+    """A POST-only action on one of the user's surveys: the survey is looked up first, so
+    a foreign id is a 404 whatever the method; then anything but POST is a 405."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, pk):
+        survey = _get_survey_for_user(request.user, pk)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        return view(request, survey)
+
+    return wrapper
+
+
 def draft_only(view):
     """Structure pages of a survey that has started say why and go back, changing nothing."""
 
@@ -84,11 +99,8 @@ def survey_edit(request, pk):
     )
 
 
-@login_required
-def survey_start(request, pk):
-    survey = _get_survey_for_user(request.user, pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+@survey_action
+def survey_start(request, survey):
     try:
         services.publish_survey(survey=survey)
     except services.SurveyNotEditable:
@@ -102,11 +114,8 @@ def survey_start(request, pk):
     return redirect("surveys:results", survey.pk)
 
 
-@login_required
-def survey_close(request, pk):
-    survey = _get_survey_for_user(request.user, pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+@survey_action
+def survey_close(request, survey):
     try:
         services.close_survey(survey=survey)
     except services.SurveyNotOpen:
@@ -116,11 +125,8 @@ def survey_close(request, pk):
     return redirect(survey)
 
 
-@login_required
-def survey_reopen(request, pk):
-    survey = _get_survey_for_user(request.user, pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+@survey_action
+def survey_reopen(request, survey):
     try:
         services.reopen_survey(survey=survey)
     except services.SurveyNotOpen:
@@ -130,11 +136,8 @@ def survey_reopen(request, pk):
     return redirect(survey)
 
 
-@login_required
-def survey_closing(request, pk):
-    survey = _get_survey_for_user(request.user, pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+@survey_action
+def survey_closing(request, survey):
     form = ClosingForm(request.POST, instance=survey)
     if form.is_valid():
         form.save()
@@ -146,11 +149,8 @@ def survey_closing(request, pk):
     return redirect(survey)
 
 
-@login_required
-def survey_duplicate(request, pk):
-    survey = _get_survey_for_user(request.user, pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+@survey_action
+def survey_duplicate(request, survey):
     copy = services.duplicate_survey(survey=survey, owner=request.user)
     messages.success(
         request, "A new draft with the same questions. Change what you need, then start it."
