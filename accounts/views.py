@@ -15,13 +15,13 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
+from config.ratelimit import too_many
 from surveys.exports import survey_structure, write_responses_csv
 from surveys.models import Survey
 
 from .emails import read_verification_token, send_verification
 from .forms import EmailChangeForm, PasswordConfirmForm, SignUpForm
 from .models import VerifiedEmail, email_is_verified
-from .ratelimit import too_many
 
 logger = logging.getLogger("canvass.accounts")
 

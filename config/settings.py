@@ -181,6 +181,9 @@ except (ImproperlyConfigured, ValueError) as exc:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Canvass <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PASSWORD_RESET_TIMEOUT = 2 * 3600  # reset links work for two hours, once
+# Answers accepted per minute from one client address for one survey; more get a 429 page
+# and nothing is stored. A classroom behind one address fits comfortably.
+SUBMISSIONS_PER_MINUTE = env_int("SUBMISSIONS_PER_MINUTE", 120)
 # An operator can insist on a confirmed address before a survey is started.
 REQUIRE_VERIFIED_EMAIL_TO_PUBLISH = env_bool("REQUIRE_VERIFIED_EMAIL_TO_PUBLISH", False)
 

@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import cache_control
 
+from config.ratelimit import too_many
+
 from . import services
 from .forms import AnswerForm, TamperedForm
 from .models import Survey
@@ -80,6 +82,17 @@ def answer(request, token):
         form = AnswerForm(survey=survey, questions=questions, token=taker_token)
         return _render_form(request, survey, form)
 
+    if too_many(
+        f"submit:{survey.public_token}:{request.META.get('REMOTE_ADDR')}",
+        limit=settings.SUBMISSIONS_PER_MINUTE,
+        window=60,
+    ):
+        logger.warning(
+            "submission rate-limited survey=%s ip=%s", survey.pk, request.META.get("REMOTE_ADDR")
+        )
+        response = render(request, "surveys/public/slow_down.html", {"survey": survey}, status=429)
+        response["Retry-After"] = "60"
+        return response
     form = AnswerForm(request.POST, survey=survey, questions=questions)
     try:
         form.check_tampering()

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.survey_results, name="results"),
     path("<int:pk>/edit/", views.survey_edit, name="edit"),
     path("<int:pk>/export.csv", views.survey_export_csv, name="export_csv"),
+    re_path(r"^(?P<pk>[0-9]+)/qr\.(?P<kind>svg|png)$", views.survey_qr, name="qr"),
     path("<int:pk>/start/", views.survey_start, name="start"),
     path("<int:pk>/close/", views.survey_close, name="close"),
     path("<int:pk>/reopen/", views.survey_reopen, name="reopen"),

@@ -1,12 +1,14 @@
 """Creator pages. Every view first fetches its object through one `_get_*_for_user` helper,
 so a foreign or unknown id is a 404 before anything else, even a wrong method, is said."""
 
+import io
 from functools import wraps
 
+import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseNotAllowed, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseNotAllowed, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 
@@ -189,6 +191,22 @@ def survey_results(request, pk):
             "closing_form": ClosingForm(instance=survey),
             "public_url": request.build_absolute_uri(survey.get_public_url()),
         },
+    )
+
+
+@login_required
+def survey_qr(request, pk, kind):
+    """The public link as a QR code, to print or show on a screen."""
+    survey = _get_survey_for_user(request.user, pk)
+    code = segno.make(request.build_absolute_uri(survey.get_public_url()), error="m")
+    out = io.BytesIO()
+    code.save(out, kind=kind, scale=8 if kind == "png" else 4, border=2)
+    content_type = "image/png" if kind == "png" else "image/svg+xml"
+    filename = f"{slugify(survey.title)[:60] or 'survey'}-qr.{kind}"
+    return HttpResponse(
+        out.getvalue(),
+        content_type=content_type,
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
     )
 
 

@@ -8,6 +8,14 @@ from surveys.models import Survey
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    # Rate-limit counters and cached structures must not leak from one test to the next.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_tests(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tests don't run collectstatic, so they can't use the hashed-name manifest.

@@ -40,7 +40,12 @@ def browser(django_db_setup):
 @pytest.fixture
 def context(browser, live_server):
     # axe-core is injected as an inline script, which the site's own CSP rightly forbids.
-    context = browser.new_context(base_url=live_server.url, bypass_csp=True, viewport=DESKTOP)
+    context = browser.new_context(
+        base_url=live_server.url,
+        bypass_csp=True,
+        viewport=DESKTOP,
+        permissions=["clipboard-read", "clipboard-write"],
+    )
     context.set_default_timeout(10_000)
     yield context
     context.close()

@@ -41,6 +41,9 @@ def test_creator_signs_up_builds_starts_and_reads_results(page, live_server):
     page.get_by_role("button", name="Start survey").click()
     expect(page.get_by_text("Your survey is running")).to_be_visible()
     link = page.get_by_label("Send this link to the people you want to ask").input_value()
+    page.get_by_role("button", name="Copy link").click()
+    expect(page.get_by_role("status").filter(has_text="Link copied.")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == link
     assert link.startswith(live_server.url + "/s/")
     survey = Survey.objects.get(owner__username="ada")
     assert survey.is_active and survey.questions.count() == 2
