@@ -62,7 +62,7 @@ format: $(VENV)/.requirements-dev
 	$(VENV)/bin/ruff format .
 
 screenshots: $(VENV)/.requirements-dev
-	$(PY) scripts/screenshots.py
+	$(PY) -m scripts.screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles .test-db.sqlite3*

@@ -15,6 +15,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
+from config.middleware import client_ip
 from config.ratelimit import too_many
 from surveys.exports import survey_structure, write_responses_csv
 from surveys.models import Survey
@@ -178,7 +179,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def form_valid(self, form):
         email = form.cleaned_data["email"].lower()
-        ip = self.request.META.get("REMOTE_ADDR")
+        ip = client_ip(self.request)
         if too_many(f"reset:email:{email}", limit=RESET_LIMIT_PER_HOUR, window=3600) or too_many(
             f"reset:ip:{ip}", limit=4 * RESET_LIMIT_PER_HOUR, window=3600
         ):

@@ -13,12 +13,12 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, ValidationError
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from surveys import services
-from surveys.models import Option, Question, Survey
+from surveys.models import Question, Survey
 from surveys.results import results_for
 from surveys.structure import survey_structure
 
@@ -49,7 +49,6 @@ def _structure_change(change):
 class SurveyViewSet(viewsets.ModelViewSet):
     """The creator's own surveys."""
 
-    permission_classes = [IsAuthenticated]
     lookup_value_converter = "int"
     http_method_names = ["get", "post", "patch", "delete"]
 
@@ -126,27 +125,36 @@ class SurveyViewSet(viewsets.ModelViewSet):
         return self.get_paginated_response(s.SubmissionSerializer(page, many=True).data)
 
 
-class QuestionViewSet(
+class OwnedPartViewSet(
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
-    """A question of one of the creator's surveys; changes only while it is a draft."""
+    """A question or option of one of the creator's surveys; changes only while it is a
+    draft. `owner_lookup` is the path from the model to the survey's owner."""
 
-    permission_classes = [IsAuthenticated]
     lookup_value_converter = "int"
-    serializer_class = s.QuestionSerializer
-    http_method_names = ["get", "post", "patch", "delete"]
+    owner_lookup = None
+    related = ()
 
     def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Question.objects.none()
-        return (
-            Question.objects.filter(survey__owner=self.request.user)
-            .select_related("survey")
-            .prefetch_related("options")
+        model = self.serializer_class.Meta.model
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return model.objects.none()
+        return model.objects.filter(**{self.owner_lookup: self.request.user}).select_related(
+            *self.related
         )
+
+
+class QuestionViewSet(OwnedPartViewSet):
+    serializer_class = s.QuestionSerializer
+    http_method_names = ["get", "post", "patch", "delete"]
+    owner_lookup = "survey__owner"
+    related = ("survey",)
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("options")
 
     def perform_update(self, serializer):
         question = serializer.instance
@@ -168,23 +176,11 @@ class QuestionViewSet(
         return Response(s.OptionSerializer(option).data, status=status.HTTP_201_CREATED)
 
 
-class OptionViewSet(
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
-    permission_classes = [IsAuthenticated]
-    lookup_value_converter = "int"
+class OptionViewSet(OwnedPartViewSet):
     serializer_class = s.OptionSerializer
     http_method_names = ["get", "patch", "delete"]
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Option.objects.none()
-        return Option.objects.filter(question__survey__owner=self.request.user).select_related(
-            "question__survey"
-        )
+    owner_lookup = "question__survey__owner"
+    related = ("question__survey",)
 
     def perform_update(self, serializer):
         option = serializer.instance
@@ -196,9 +192,7 @@ class OptionViewSet(
 
 
 def _public_survey(token):
-    survey = get_object_or_404(
-        Survey.objects.exclude(status=Survey.Status.DRAFT), public_token=token
-    )
+    survey = get_object_or_404(Survey.objects.public(), public_token=token)
     if survey.is_closed:
         raise Gone
     return survey

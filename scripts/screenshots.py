@@ -2,12 +2,11 @@
 
 Starts its own server on a free loopback port with a throwaway SQLite database loaded with
 the demo data, then drives the system Chromium (CHROMIUM_PATH, default /usr/bin/chromium)
-with Playwright. Run it with `make screenshots`.
+with Playwright. Run it with `make screenshots` (python -m scripts.screenshots).
 """
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -16,6 +15,8 @@ import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
+
+from scripts.stack import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
@@ -28,12 +29,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 740}}
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def manage(env, *args):

@@ -89,5 +89,5 @@ def add_submissions(survey, count, pick=lambda options, n: options[n % len(optio
         for n, submission in enumerate(submissions)
         for question in questions
     )
-    tallies.recount([survey])
+    tallies.rebuild([survey])
     return submissions

@@ -94,9 +94,10 @@ class AnswerForm(forms.Form):
         return [self[name] for name in self.fields if name.startswith("q_")]
 
     def check_tampering(self):
-        """Raise TamperedForm for input the rendered form cannot produce."""
+        """Raise TamperedForm for input the rendered form cannot produce; otherwise `token`
+        is the submission token the form was served with."""
         try:
-            _token_signer(self.survey).unsign(self.data.get("token", ""))
+            self.token = _token_signer(self.survey).unsign(self.data.get("token", ""))
         except signing.BadSignature:
             raise TamperedForm("bad or missing submission token") from None
         for key in self.data:
@@ -108,10 +109,6 @@ class AnswerForm(forms.Form):
             value = self.data.get(name)
             if name.startswith("q_") and value and value not in dict(field.choices):
                 raise TamperedForm(f"{name!r} answered with a foreign option {value!r}")
-
-    @property
-    def submission_token(self):
-        return _token_signer(self.survey).unsign(self.cleaned_data["token"])
 
     @property
     def choices(self):

@@ -27,6 +27,10 @@ class SurveyQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status=Survey.Status.ACTIVE)
 
+    def public(self):
+        """Surveys takers can reach by their link: drafts are as unknown as a wrong token."""
+        return self.exclude(status=Survey.Status.DRAFT)
+
     def with_submission_counts(self):
         # Explicit order: Django leaves Meta.ordering out of GROUP BY queries.
         return self.annotate(num_submissions=Coalesce(Sum("tallies__count"), 0)).order_by(

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import cache_control
 
+from config.middleware import client_ip
 from config.ratelimit import too_many
 
 from . import services
@@ -18,10 +19,7 @@ logger = logging.getLogger("canvass.surveys")
 
 
 def _get_public_survey(token):
-    """A started survey by its public token; drafts are as unknown as a wrong token."""
-    return get_object_or_404(
-        Survey.objects.exclude(status=Survey.Status.DRAFT), public_token=token
-    )
+    return get_object_or_404(Survey.objects.public(), public_token=token)
 
 
 def _closed(request, survey):
@@ -82,14 +80,11 @@ def answer(request, token):
         form = AnswerForm(survey=survey, questions=questions, token=taker_token)
         return _render_form(request, survey, form)
 
+    ip = client_ip(request)
     if too_many(
-        f"submit:{survey.public_token}:{request.META.get('REMOTE_ADDR')}",
-        limit=settings.SUBMISSIONS_PER_MINUTE,
-        window=60,
+        f"submit:{survey.public_token}:{ip}", limit=settings.SUBMISSIONS_PER_MINUTE, window=60
     ):
-        logger.warning(
-            "submission rate-limited survey=%s ip=%s", survey.pk, request.META.get("REMOTE_ADDR")
-        )
+        logger.warning("submission rate-limited survey=%s ip=%s", survey.pk, ip)
         response = render(request, "surveys/public/slow_down.html", {"survey": survey}, status=429)
         response["Retry-After"] = "60"
         return response
@@ -97,18 +92,12 @@ def answer(request, token):
     try:
         form.check_tampering()
         if not form.is_valid():
-            form.token = form.submission_token
             return _render_form(request, survey, form)
-        services.submit_response(survey=survey, token=form.submission_token, choices=form.choices)
+        services.submit_response(survey=survey, token=form.token, choices=form.choices)
     except services.SurveyNotOpen:
         return _closed(request, survey)
     except (TamperedForm, ValidationError) as exc:
-        logger.warning(
-            "rejected submission survey=%s ip=%s reason=%s",
-            survey.pk,
-            request.META.get("REMOTE_ADDR"),
-            exc,
-        )
+        logger.warning("rejected submission survey=%s ip=%s reason=%s", survey.pk, ip, exc)
         fresh = AnswerForm(survey=survey, questions=questions, token=taker_token)
         return _render_form(request, survey, fresh, status=400, rejected=True)
     return redirect("public:thanks", survey.public_token)

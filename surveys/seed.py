@@ -131,7 +131,7 @@ def generate(plan, *, progress=None):
             if progress:
                 progress(len(answers))
     writer.finish(next_id - 1)
-    tallies.recount(surveys)
+    tallies.rebuild(surveys)
     return {
         "users": len(users),
         "surveys": len(surveys),

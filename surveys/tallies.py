@@ -9,7 +9,8 @@ submissions can wait for each other but never deadlock.
 import random
 
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Sum
+from django.db.models.functions import Coalesce
 
 from .models import Answer, OptionTally, Submission, SurveyTally
 
@@ -28,7 +29,7 @@ def _upsert(table, key_column, keys, shard):
 
 
 def submissions(survey):
-    return sum(SurveyTally.objects.filter(survey=survey).values_list("count", flat=True))
+    return SurveyTally.objects.filter(survey=survey).aggregate(n=Coalesce(Sum("count"), 0))["n"]
 
 
 def count_submission(survey_id, option_ids):
@@ -40,20 +41,24 @@ def count_submission(survey_id, option_ids):
 
 @transaction.atomic
 def recount(surveys):
-    """Rebuild the tallies of `surveys` from the stored answers. Returns the surveys whose
-    tallies had drifted (empty when all were right)."""
+    """Check the tallies of `surveys` against the stored answers, then rebuild them.
+    Returns the surveys whose tallies had drifted (empty when all were right)."""
     surveys = list(surveys)
-    drifted = []
-    for survey in surveys:
-        if _stored(survey) != _counted(survey):
-            drifted.append(survey)
+    drifted = [survey for survey in surveys if _stored(survey) != _counted(survey)]
+    rebuild(surveys)
+    return drifted
+
+
+@transaction.atomic
+def rebuild(surveys):
+    """Set the tallies of `surveys` from the stored answers (after bulk writes)."""
     SurveyTally.objects.filter(survey__in=surveys).delete()
     OptionTally.objects.filter(option__question__survey__in=surveys).delete()
-    submissions = (
+    per_survey = (
         Submission.objects.filter(survey__in=surveys).values("survey").annotate(n=Count("id"))
     )
     SurveyTally.objects.bulk_create(
-        SurveyTally(survey_id=row["survey"], shard=0, count=row["n"]) for row in submissions
+        SurveyTally(survey_id=row["survey"], shard=0, count=row["n"]) for row in per_survey
     )
     answers = (
         Answer.objects.filter(submission__survey__in=surveys)
@@ -63,17 +68,15 @@ def recount(surveys):
     OptionTally.objects.bulk_create(
         OptionTally(option_id=row["option"], shard=0, count=row["n"]) for row in answers
     )
-    return drifted
 
 
 def _stored(survey):
-    submissions = sum(SurveyTally.objects.filter(survey=survey).values_list("count", flat=True))
     per_option = {}
     for option_id, count in OptionTally.objects.filter(
         option__question__survey=survey
     ).values_list("option", "count"):
         per_option[option_id] = per_option.get(option_id, 0) + count
-    return submissions, {k: v for k, v in per_option.items() if v}
+    return submissions(survey), {k: v for k, v in per_option.items() if v}
 
 
 def _counted(survey):
