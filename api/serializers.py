@@ -1,5 +1,6 @@
 """Shapes of the API's JSON. Keys are snake_case here; clients see camelCase (settings)."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from rest_framework import serializers
 
@@ -18,8 +19,38 @@ class QuestionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Question
-        fields = ["id", "prompt", "position", "options"]
+        fields = [
+            "id",
+            "kind",
+            "prompt",
+            "help_text",
+            "required",
+            "position",
+            "min_choices",
+            "max_choices",
+            "min_value",
+            "max_value",
+            "options",
+        ]
         read_only_fields = ["id", "position"]
+
+    def validate(self, data):
+        # The model's own rule (lowest not above highest), as the question form applies it.
+        question = Question(**{**_current(self.instance), **data})
+        try:
+            question.clean()
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from None
+        return data
+
+
+def _current(question):
+    if question is None:
+        return {}
+    return {
+        name: getattr(question, name)
+        for name in ("kind", "min_choices", "max_choices", "min_value", "max_value")
+    }
 
 
 class SurveySerializer(serializers.ModelSerializer):
@@ -58,15 +89,32 @@ class SurveyDetailSerializer(SurveySerializer):
         fields = [*SurveySerializer.Meta.fields, "questions"]
 
 
-class OptionResultSerializer(serializers.Serializer):
-    text = serializers.CharField()
+class BarSerializer(serializers.Serializer):
+    option_id = serializers.IntegerField(source="option_pk", allow_null=True)
+    label = serializers.CharField()
     count = serializers.IntegerField()
     percent = serializers.FloatField()
 
 
+class NumberStatsSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    mean = serializers.DecimalField(max_digits=24, decimal_places=4, coerce_to_string=False)
+    median = serializers.DecimalField(max_digits=24, decimal_places=4, coerce_to_string=False)
+    lowest = serializers.DecimalField(max_digits=24, decimal_places=4, coerce_to_string=False)
+    highest = serializers.DecimalField(max_digits=24, decimal_places=4, coerce_to_string=False)
+    nps = serializers.IntegerField(allow_null=True)
+
+
 class QuestionResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    kind = serializers.CharField()
     prompt = serializers.CharField()
-    options = OptionResultSerializer(many=True)
+    answered = serializers.IntegerField()
+    bars = BarSerializer(many=True, help_text="Options, scale values or number ranges.")
+    stats = NumberStatsSerializer(allow_null=True, help_text="Numbers and ratings only.")
+    texts = serializers.ListField(
+        child=serializers.CharField(), help_text="Text questions: the newest answers."
+    )
 
 
 class ResultsSerializer(serializers.Serializer):
@@ -74,9 +122,18 @@ class ResultsSerializer(serializers.Serializer):
     questions = QuestionResultSerializer(many=True)
 
 
+ID = {"min_value": 1, "max_value": 2**63 - 1}
+
+
 class AnswerSerializer(serializers.Serializer):
-    question_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
-    option_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    """One stored answer: an option (one per ticked option), a text or a number."""
+
+    question_id = serializers.IntegerField(**ID)
+    option_id = serializers.IntegerField(allow_null=True, **ID)
+    text = serializers.CharField()
+    number = serializers.DecimalField(
+        max_digits=18, decimal_places=4, allow_null=True, coerce_to_string=False
+    )
 
 
 class SubmissionSerializer(serializers.ModelSerializer):
@@ -94,8 +151,20 @@ class PublicOptionSerializer(serializers.Serializer):
 
 class PublicQuestionSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
+    kind = serializers.CharField()
     prompt = serializers.CharField()
+    help_text = serializers.CharField()
+    required = serializers.BooleanField()
     options = PublicOptionSerializer(many=True)
+    min_choices = serializers.IntegerField(allow_null=True)
+    max_choices = serializers.IntegerField(allow_null=True)
+    min_value = serializers.DecimalField(
+        max_digits=18, decimal_places=4, allow_null=True, coerce_to_string=False
+    )
+    max_value = serializers.DecimalField(
+        max_digits=18, decimal_places=4, allow_null=True, coerce_to_string=False
+    )
+    max_length = serializers.IntegerField(allow_null=True, help_text="Text questions only.")
 
 
 class PublicSurveySerializer(serializers.Serializer):
@@ -103,14 +172,41 @@ class PublicSurveySerializer(serializers.Serializer):
     questions = PublicQuestionSerializer(many=True)
 
 
+class SubmitAnswerSerializer(serializers.Serializer):
+    """The answer to one question: exactly one of optionId (single choice), optionIds
+    (multiple choice), text (short or long text) or number (number or rating)."""
+
+    question_id = serializers.IntegerField(**ID)
+    option_id = serializers.IntegerField(required=False, **ID)
+    option_ids = serializers.ListField(
+        child=serializers.IntegerField(**ID), required=False, max_length=1000
+    )
+    text = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, max_length=10000
+    )
+    number = serializers.DecimalField(
+        required=False, max_digits=18, decimal_places=4, coerce_to_string=False
+    )
+
+    VALUES = ("option_id", "option_ids", "text", "number")
+
+    def validate(self, data):
+        given = [name for name in self.VALUES if name in data]
+        if len(given) != 1:
+            raise serializers.ValidationError(
+                "Give exactly one of optionId, optionIds, text or number."
+            )
+        return {"question_id": data["question_id"], "value": data[given[0]]}
+
+
 class SubmitSerializer(serializers.Serializer):
-    answers = AnswerSerializer(many=True, allow_empty=False, max_length=1000)
+    answers = SubmitAnswerSerializer(many=True, allow_empty=False, max_length=1000)
 
     def validate_answers(self, answers):
         questions = [answer["question_id"] for answer in answers]
         if len(set(questions)) != len(questions):
             raise serializers.ValidationError("Each question can be answered only once.")
-        return answers
+        return {answer["question_id"]: answer["value"] for answer in answers}
 
 
 class SubmitResultSerializer(serializers.Serializer):

@@ -104,9 +104,7 @@ class SurveyViewSet(viewsets.ModelViewSet):
         serializer = s.QuestionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         question = _structure_change(
-            lambda: services.add_question(
-                survey=survey, prompt=serializer.validated_data["prompt"]
-            )
+            lambda: services.add_question(survey=survey, **serializer.validated_data)
         )
         return Response(s.QuestionSerializer(question).data, status=status.HTTP_201_CREATED)
 
@@ -158,8 +156,9 @@ class QuestionViewSet(OwnedPartViewSet):
 
     def perform_update(self, serializer):
         question = serializer.instance
-        prompt = serializer.validated_data.get("prompt", question.prompt)
-        _structure_change(lambda: services.update_question(question=question, prompt=prompt))
+        _structure_change(
+            lambda: services.update_question(question=question, **serializer.validated_data)
+        )
 
     def perform_destroy(self, question):
         _structure_change(lambda: services.delete_question(question=question))
@@ -170,9 +169,16 @@ class QuestionViewSet(OwnedPartViewSet):
         question = self.get_object()
         serializer = s.OptionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        option = _structure_change(
-            lambda: services.add_option(question=question, text=serializer.validated_data["text"])
-        )
+        try:
+            option = _structure_change(
+                lambda: services.add_option(
+                    question=question, text=serializer.validated_data["text"]
+                )
+            )
+        except services.NoOptions:
+            raise ValidationError(
+                {"question": [f"A {question.get_kind_display().lower()} question has no options."]}
+            ) from None
         return Response(s.OptionSerializer(option).data, status=status.HTTP_201_CREATED)
 
 
@@ -254,10 +260,9 @@ class PublicSubmitView(APIView):
             )
         serializer = s.SubmitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        choices = {a["question_id"]: a["option_id"] for a in serializer.validated_data["answers"]}
         try:
             submission, created = services.submit_response(
-                survey=survey, token=f"api:{key}", choices=choices
+                survey=survey, token=f"api:{key}", answers=serializer.validated_data["answers"]
             )
         except services.SurveyNotOpen:
             raise Gone from None

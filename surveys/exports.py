@@ -1,12 +1,21 @@
-"""A survey's structure and responses in portable formats (used by "download my data")."""
+"""A survey's structure and responses in portable formats: raw responses as CSV and XLSX,
+a summary CSV of the results, and the JSON used by "download my data"."""
 
 import csv
+import io
+import tempfile
+from decimal import Decimal
 from itertools import groupby
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from .models import Answer
 
 # Spreadsheet programs run cells starting with these as formulas.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CHOICE_SEPARATOR = "; "
 
 
 def safe_cell(value):
@@ -14,17 +23,26 @@ def safe_cell(value):
     return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
 
 
+def plain_number(value):
+    """4.5000 → "4.5", 1E+1 → "10"."""
+    return f"{value.normalize():f}"
+
+
 def survey_structure(survey, questions):
     """JSON-ready description of a survey; `questions` have their options prefetched."""
     return {
         "title": survey.title,
         "status": survey.status,
+        "version": survey.version,
         "created_at": survey.created_at.isoformat(),
         "public_token": survey.public_token,
         "questions": [
             {
                 "position": question.position,
+                "kind": question.kind,
                 "prompt": question.prompt,
+                "help_text": question.help_text,
+                "required": question.required,
                 "options": [
                     {"position": o.position, "text": o.text} for o in question.options.all()
                 ],
@@ -34,25 +52,52 @@ def survey_structure(survey, questions):
     }
 
 
-def response_rows(survey, questions):
-    """The header, then one row per submission, one column per question, oldest first.
+def _values(questions, answers):
+    """One submission's answers as one value per question, in question order: the chosen
+    options' texts joined, the text, or the number (a Decimal); "" where unanswered.
+    `answers` are (question_id, option_id, text, number) rows."""
+    option_text = {o.pk: o.text for q in questions for o in q.options.all()}
+    column = {q.pk: n for n, q in enumerate(questions)}
+    chosen = [[] for _ in questions]
+    values = [""] * len(questions)
+    for question_id, option_id, text, number in answers:
+        if option_id is not None:
+            chosen[column[question_id]].append(option_text[option_id])
+        else:
+            values[column[question_id]] = text if number is None else number
+    return [CHOICE_SEPARATOR.join(c) if c else v for c, v in zip(chosen, values, strict=True)]
+
+
+def _records(survey, questions):
+    """(submission id, submitted at, values) per submission, oldest first.
 
     One query, read in chunks (a server-side cursor on PostgreSQL), so memory stays flat
     whatever the number of responses. `questions` have their options prefetched.
     """
-    yield ["submission", "submitted_at", *(safe_cell(q.prompt) for q in questions)]
-    option_text = {o.pk: o.text for q in questions for o in q.options.all()}
-    column = {q.pk: n for n, q in enumerate(questions)}
+    order = {o.pk: n for q in questions for n, o in enumerate(q.options.all())}
     answers = (
         Answer.objects.filter(submission__survey=survey)
-        .order_by("submission_id")
-        .values_list("submission_id", "submission__created_at", "question_id", "option_id")
+        .order_by("submission_id", "pk")
+        .values_list(
+            "submission_id", "submission__created_at", "question_id", "option_id", "text", "number"
+        )
         .iterator(chunk_size=5000)
     )
     for (submission_id, created_at), rows in groupby(answers, key=lambda row: row[:2]):
-        cells = [""] * len(questions)
-        for *_, question_id, option_id in rows:
-            cells[column[question_id]] = safe_cell(option_text[option_id])
+        # Ticked options in the order the question lists them.
+        rows = sorted((row[2:] for row in rows), key=lambda row: order.get(row[1], 0))
+        yield submission_id, created_at, _values(questions, rows)
+
+
+def _header(questions):
+    return ["submission", "submitted_at", *(q.prompt for q in questions)]
+
+
+def response_rows(survey, questions):
+    """The header, then one row per submission, one column per question, as CSV text."""
+    yield [safe_cell(cell) for cell in _header(questions)]
+    for submission_id, created_at, values in _records(survey, questions):
+        cells = [plain_number(v) if isinstance(v, Decimal) else safe_cell(v) for v in values]
         yield [submission_id, created_at.isoformat(), *cells]
 
 
@@ -73,3 +118,81 @@ def stream_responses_csv(survey, questions):
     yield "\ufeff"
     for row in response_rows(survey, questions):
         yield writer.writerow(row)
+
+
+def _text_cell(sheet, value):
+    # Typed as a string, so a text starting with "=" is shown, never run as a formula.
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
+
+
+def responses_xlsx(survey, questions):
+    """The responses as an XLSX file (an open temporary file, at its start).
+
+    openpyxl's write-only mode streams rows to disk, so memory stays flat; numbers stay
+    numbers, texts are typed as strings.
+    """
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Responses")
+    sheet.append([_text_cell(sheet, cell) for cell in _header(questions)])
+    for submission_id, created_at, values in _records(survey, questions):
+        cells = [v if isinstance(v, Decimal) else _text_cell(sheet, v) for v in values]
+        sheet.append([submission_id, created_at.replace(tzinfo=None), *cells])
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - the response closes it once sent
+    book.save(out)
+    out.seek(0)
+    return out
+
+
+def summary_csv(results):
+    """Counts and percentages per option, scale value or range, plus statistics for
+    numbers and ratings and the number of answers to text questions."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(["question", "type", "answer", "count", "percent"])
+    writer.writerow(["(all)", "", "responses", results.submissions, ""])
+    for question in results.questions:
+        prompt = safe_cell(f"{question.number}. {question.prompt}")
+        kind = question.kind_label
+        writer.writerow([prompt, kind, "answered", question.answered, ""])
+        for bar in question.bars:
+            writer.writerow([prompt, kind, safe_cell(bar.label), bar.count, f"{bar.percent:.1f}"])
+        if question.stats:
+            stats = question.stats
+            for name in ("mean", "median", "lowest", "highest"):
+                writer.writerow(
+                    [prompt, kind, name, plain_number(Decimal(getattr(stats, name))), ""]
+                )
+            if stats.nps is not None:
+                writer.writerow([prompt, kind, "NPS", stats.nps, ""])
+    return out.getvalue()
+
+
+def readable_responses(submissions, questions):
+    """For the per-response page: (submission, [(question, answer)]) for each submission of
+    a page, with answers in one query; numbers shown as people write them."""
+    submissions = list(submissions)
+    answers = (
+        Answer.objects.filter(submission__in=submissions)
+        .order_by("submission_id", "pk")
+        .values_list("submission_id", "question_id", "option_id", "text", "number")
+    )
+    by_submission = {
+        pk: [row[1:] for row in rows] for pk, rows in groupby(answers, key=lambda row: row[0])
+    }
+    return [
+        (
+            submission,
+            [
+                (q, plain_number(v) if isinstance(v, Decimal) else v)
+                for q, v in zip(
+                    questions,
+                    _values(questions, by_submission.get(submission.pk, [])),
+                    strict=True,
+                )
+            ],
+        )
+        for submission in submissions
+    ]

@@ -2,8 +2,10 @@ import uuid
 
 from django import forms
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from .answers import TAMPERED, clean_answer
 from .models import Option, Question, Survey
 
 
@@ -19,12 +21,19 @@ class ClosingForm(forms.ModelForm):
 
     class Meta:
         model = Survey
-        fields = ["closes_at", "max_responses"]
+        fields = ["closes_at", "max_responses", "one_response_per_browser"]
         labels = {
             "closes_at": "Close on (UTC)",
             "max_responses": "Close after this many responses",
+            "one_response_per_browser": "One response per browser",
         }
-        help_texts = {"closes_at": "Leave empty to keep it open until you close it."}
+        help_texts = {
+            "closes_at": "Leave empty to keep it open until you close it.",
+            "one_response_per_browser": (
+                "A browser that has answered sees the thank-you page again. Turn off when "
+                "several people answer on one shared device."
+            ),
+        }
         widgets = {
             "closes_at": forms.DateTimeInput(
                 attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
@@ -47,9 +56,34 @@ class ClosingForm(forms.ModelForm):
 class QuestionForm(forms.ModelForm):
     class Meta:
         model = Question
-        fields = ["prompt"]
-        labels = {"prompt": "Question"}
-        widgets = {"prompt": forms.TextInput(attrs={"autofocus": True})}
+        fields = [
+            "prompt",
+            "kind",
+            "help_text",
+            "required",
+            "min_choices",
+            "max_choices",
+            "min_value",
+            "max_value",
+        ]
+        labels = {
+            "prompt": "Question",
+            "kind": "Type of answer",
+            "help_text": "Help text (optional)",
+            "required": "Takers must answer this question",
+            "min_choices": "Multiple choice: at least this many ticks",
+            "max_choices": "Multiple choice: at most this many ticks",
+            "min_value": "Number: lowest accepted",
+            "max_value": "Number: highest accepted",
+        }
+        help_texts = {
+            "help_text": "Shown under the question, e.g. what to count or which period.",
+            "min_choices": "Leave the limits empty for none.",
+        }
+        widgets = {
+            "prompt": forms.TextInput(attrs={"autofocus": True}),
+            "kind": forms.RadioSelect,
+        }
 
 
 class OptionForm(forms.ModelForm):
@@ -68,8 +102,34 @@ def _token_signer(survey):
     return signing.Signer(salt=f"canvass.submission.{survey.public_token}")
 
 
+def _answer_field(number, question):
+    """A form field fit for the kind of question (the template draws its control). Every
+    field is optional here: the answer rules (surveys/answers.py) decide in clean(), for the
+    form and the API alike."""
+    label = f"{number}. {question.prompt}"
+    common = {"label": label, "required": False, "help_text": question.help_text}
+    kind = question.kind
+    if kind in Question.SCALES:
+        return forms.ChoiceField(
+            choices=[(str(n), str(n)) for n in question.scale],
+            widget=forms.RadioSelect(attrs={"class": "scale"}),
+            **common,
+        )
+    if question.has_options:
+        choices = [(str(option.pk), option.text) for option in question.options]
+        if kind == Question.Kind.MULTIPLE:
+            return forms.MultipleChoiceField(
+                choices=choices, widget=forms.CheckboxSelectMultiple, **common
+            )
+        return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
+    if kind == Question.Kind.NUMBER:
+        return forms.CharField(strip=False, **common)
+    widget = forms.Textarea(attrs={"rows": 5}) if kind == Question.Kind.LONG_TEXT else None
+    return forms.CharField(widget=widget, max_length=question.max_length, strip=False, **common)
+
+
 class AnswerForm(forms.Form):
-    """One required radio group per question, plus the signed exactly-once token.
+    """One field per question, fit for its kind, plus the signed exactly-once token.
 
     The server decides the fields from the survey, so the browser can't drop or add answers.
     """
@@ -79,19 +139,15 @@ class AnswerForm(forms.Form):
     def __init__(self, *args, survey, questions, token=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.survey = survey
+        self.questions = {f"q_{question.pk}": question for question in questions}
         self.token = token or uuid.uuid4().hex
         if not self.is_bound:
             self.initial["token"] = _token_signer(survey).sign(self.token)
         for number, question in enumerate(questions, start=1):
-            self.fields[f"q_{question.pk}"] = forms.ChoiceField(
-                label=f"{number}. {question.prompt}",
-                choices=[(str(option.pk), option.text) for option in question.options],
-                widget=forms.RadioSelect,
-                error_messages={"required": "Please choose an answer."},
-            )
+            self.fields[f"q_{question.pk}"] = _answer_field(number, question)
 
     def question_fields(self):
-        return [self[name] for name in self.fields if name.startswith("q_")]
+        return [(self[name], question) for name, question in self.questions.items()]
 
     def check_tampering(self):
         """Raise TamperedForm for input the rendered form cannot produce; otherwise `token`
@@ -103,17 +159,30 @@ class AnswerForm(forms.Form):
         for key in self.data:
             if key.startswith("q_") and key not in self.fields:
                 raise TamperedForm(f"unknown question field {key!r}")
-            if key in self.fields and len(self.data.getlist(key)) > 1:
+            question = self.questions.get(key)
+            several = len(self.data.getlist(key)) > 1
+            if several and (question is None or question.kind != Question.Kind.MULTIPLE):
                 raise TamperedForm(f"several answers for {key!r}")
-        for name, field in self.fields.items():
-            value = self.data.get(name)
-            if name.startswith("q_") and value and value not in dict(field.choices):
-                raise TamperedForm(f"{name!r} answered with a foreign option {value!r}")
 
-    @property
-    def choices(self):
-        return {
-            int(name.removeprefix("q_")): int(value)
-            for name, value in self.cleaned_data.items()
-            if name.startswith("q_")
-        }
+    def clean(self):
+        # Django's own checks first (a text over its limit, a null byte), then the answer
+        # rules; an answer the served form can't produce is tampering, not a typo.
+        self.answers = {}
+        field_errors = self.errors.as_data()
+        for name, question in self.questions.items():
+            if any(error.code == TAMPERED for error in field_errors.get(name, ())):
+                raise TamperedForm(f"{name!r} answered with a value the form doesn't offer")
+            if name in field_errors:
+                continue
+            try:
+                value = clean_answer(question, self.cleaned_data.get(name))
+            except ValidationError as exc:
+                if exc.code == TAMPERED:
+                    raise TamperedForm(f"{name!r}: {exc.messages[0]}") from None
+                self.add_error(name, exc)
+                continue
+            if value is not None:
+                self.answers[question.pk] = value
+        if not self.errors and not self.answers:
+            raise ValidationError("Answer at least one question.", code="empty")
+        return self.cleaned_data

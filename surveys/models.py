@@ -1,6 +1,7 @@
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce, Length, Trim
@@ -59,6 +60,14 @@ class Survey(models.Model):
     # Either closes the survey by itself, checked whenever someone submits.
     closes_at = models.DateTimeField(null=True, blank=True)
     max_responses = models.PositiveIntegerField(null=True, blank=True)
+    # Off for a shared device (a kiosk tablet): each taker gets a fresh form after the last.
+    one_response_per_browser = models.BooleanField(default=True)
+    # A started survey's structure never changes; a change is made on a new version, which
+    # takes over the public link when it starts (see services.start_new_version).
+    previous_version = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_versions"
+    )
+    version = models.PositiveIntegerField(default=1)
 
     objects = SurveyQuerySet.as_manager()
 
@@ -97,19 +106,72 @@ class Survey(models.Model):
         return self.status == self.Status.CLOSED
 
 
+class QuestionKind(models.TextChoices):
+    SINGLE = "single", "Single choice"
+    MULTIPLE = "multiple", "Multiple choice"
+    SHORT_TEXT = "short_text", "Short text"
+    LONG_TEXT = "long_text", "Long text"
+    NUMBER = "number", "Number"
+    RATING_5 = "rating_5", "Rating 1–5"
+    RATING_10 = "rating_10", "Rating 1–10"
+    NPS = "nps", "Net Promoter Score (0–10)"
+
+
 class Question(models.Model):
+    Kind = QuestionKind
+    CHOICE_KINDS = (Kind.SINGLE, Kind.MULTIPLE)
+    TEXT_KINDS = (Kind.SHORT_TEXT, Kind.LONG_TEXT)
+    # Lowest and highest value of each rating scale.
+    SCALES = {Kind.RATING_5: (1, 5), Kind.RATING_10: (1, 10), Kind.NPS: (0, 10)}
+    NUMERIC_KINDS = (Kind.NUMBER, *SCALES)
+    TEXT_LIMITS = {Kind.SHORT_TEXT: 200, Kind.LONG_TEXT: 5000}
+
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.SINGLE)
     prompt = models.CharField(max_length=500)
+    help_text = models.CharField(max_length=300, blank=True)
+    required = models.BooleanField(default=True)
     position = models.PositiveIntegerField()
+    # Multiple choice only: how many options a taker may tick.
+    min_choices = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_choices = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Number only: the accepted range.
+    min_value = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    max_value = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
 
     class Meta:
         # The primary key breaks ties so every process shows the same order.
         ordering = ["position", "pk"]
-        constraints = [not_blank("prompt")]
+        constraints = [
+            not_blank("prompt"),
+            models.CheckConstraint(
+                condition=Q(kind__in=QuestionKind.values),
+                name="surveys_question_kind_valid",
+            ),
+        ]
         indexes = [models.Index(fields=["survey", "position"])]
 
     def __str__(self):
         return self.prompt
+
+    @property
+    def has_options(self):
+        return self.kind in self.CHOICE_KINDS
+
+    def clean(self):
+        for low, high in (("min_choices", "max_choices"), ("min_value", "max_value")):
+            lowest, highest = getattr(self, low), getattr(self, high)
+            if lowest is not None and highest is not None and lowest > highest:
+                raise ValidationError({high: "Must not be below the lowest."})
+        if self.max_choices == 0:
+            raise ValidationError({"max_choices": "At least 1."})
+
+    def drop_settings_of_other_kinds(self):
+        """Limits only mean something for their own kind; keep no stale ones around."""
+        if self.kind != self.Kind.MULTIPLE:
+            self.min_choices = self.max_choices = None
+        if self.kind != self.Kind.NUMBER:
+            self.min_value = self.max_value = None
 
 
 class Option(models.Model):
@@ -153,18 +215,38 @@ class Answer(models.Model):
     )
     # Stored beside the option so the database can enforce one answer per question.
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
-    option = models.ForeignKey(Option, on_delete=models.CASCADE, related_name="answers")
+    # Exactly one of these holds the answer: an option (one row per ticked option), a
+    # text, or a number (number and rating questions).
+    option = models.ForeignKey(
+        Option, null=True, blank=True, on_delete=models.CASCADE, related_name="answers"
+    )
+    text = models.TextField(blank=True, default="", db_default="")
+    number = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
 
     class Meta:
         ordering = ["pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["submission", "question"], name="surveys_answer_one_per_question"
+                fields=["submission", "question", "option"], name="surveys_answer_one_per_option"
+            ),
+            models.UniqueConstraint(
+                fields=["submission", "question"],
+                condition=Q(option__isnull=True),
+                name="surveys_answer_one_per_question",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(option__isnull=False, text="", number__isnull=True)
+                    | (Q(option__isnull=True, number__isnull=True) & ~Q(text=""))
+                    | Q(option__isnull=True, text="", number__isnull=False)
+                ),
+                name="surveys_answer_one_value",
             ),
         ]
 
     def __str__(self):
-        return f"{self.question_id} → {self.option_id}"
+        value = self.option_id if self.option_id else self.number
+        return f"{self.question_id} → {self.text or value}"
 
 
 class ShardedCount(models.Model):
@@ -193,6 +275,22 @@ class SurveyTally(ShardedCount):
 
     def __str__(self):
         return f"{self.survey_id}/{self.shard}: {self.count}"
+
+
+class QuestionTally(ShardedCount):
+    """How many submissions answered a question (optional questions may be skipped)."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="tallies")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "shard"], name="surveys_questiontally_shard"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.question_id}/{self.shard}: {self.count}"
 
 
 class OptionTally(ShardedCount):

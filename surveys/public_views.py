@@ -76,7 +76,9 @@ def answer(request, token):
     taker_token = _taker_token(request, survey)
     if request.method != "POST":
         if taker_token and survey.submissions.filter(token=taker_token).exists():
-            return redirect("public:thanks", survey.public_token)
+            if survey.one_response_per_browser:
+                return redirect("public:thanks", survey.public_token)
+            taker_token = None  # a shared device: the next person gets a fresh form
         form = AnswerForm(survey=survey, questions=questions, token=taker_token)
         return _render_form(request, survey, form)
 
@@ -93,7 +95,7 @@ def answer(request, token):
         form.check_tampering()
         if not form.is_valid():
             return _render_form(request, survey, form)
-        services.submit_response(survey=survey, token=form.token, choices=form.choices)
+        services.submit_response(survey=survey, token=form.token, answers=form.answers)
     except services.SurveyNotOpen:
         return _closed(request, survey)
     except (TamperedForm, ValidationError) as exc:

@@ -1,25 +1,57 @@
-"""Survey results, counted by the database in a fixed number of queries."""
+"""Survey results, counted by the database in a fixed number of queries whatever the
+number of answers. Unfiltered counts come from the tallies kept with every submission;
+filtered ones ("only takers who chose X") are counted from the answers."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Prefetch, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Window
+from django.db.models.functions import RowNumber
 
 from . import tallies
-from .models import Option, Question
+from .models import Answer, Question, Submission
+
+TEXT_SAMPLES = 3
+HISTOGRAM_BINS = 8
 
 
 @dataclass(frozen=True)
-class OptionResult:
-    text: str
+class Bar:
+    label: str
     count: int
     percent: float
+    option_pk: int | None = None  # choice questions: the option this bar counts
+
+
+@dataclass(frozen=True)
+class NumberStats:
+    count: int
+    mean: Decimal
+    median: Decimal
+    lowest: Decimal
+    highest: Decimal
+    nps: int | None = None
 
 
 @dataclass(frozen=True)
 class QuestionResult:
+    pk: int
+    number: int
+    kind: str
+    kind_label: str
     prompt: str
-    options: list[OptionResult]
+    answered: int
+    bars: list[Bar]
+    stats: NumberStats | None = None
+    texts: tuple[str, ...] = ()
+
+    @property
+    def is_text(self):
+        return self.kind in Question.TEXT_KINDS
+
+    @property
+    def has_options(self):
+        return self.kind in Question.CHOICE_KINDS
 
 
 @dataclass(frozen=True)
@@ -32,31 +64,141 @@ def _percent(part, whole):
     return 100 * part / whole if whole else 0.0
 
 
-def results_for(survey):
-    """Counts per option and their share of all submissions, from the tallies kept with
-    every submission: three small queries whatever the number of answers."""
-    submissions = tallies.submissions(survey)
-    # Explicit order: Django leaves Meta.ordering out of GROUP BY queries.
-    counted = Option.objects.annotate(count=Coalesce(Sum("tallies__count"), 0)).order_by(
-        "position", "pk"
+def filtered_submissions(survey, chose=None):
+    """The survey's submissions, or only those that chose the option `chose`."""
+    submissions = Submission.objects.filter(survey=survey)
+    if chose is not None:
+        submissions = submissions.filter(answers__option=chose)
+    return submissions
+
+
+def _plain(value):
+    """A Decimal without trailing zeros or exponent: 4.5000 → 4.5, 1E+1 → 10."""
+    return f"{value.normalize():f}" if isinstance(value, Decimal) else str(value)
+
+
+def _value_at(distribution, index):
+    """The value at `index` of the sorted answers given as (value, count) pairs."""
+    seen = 0
+    for value, n in distribution:
+        seen += n
+        if seen > index:
+            return Decimal(value)
+    raise IndexError(index)
+
+
+def _median(distribution, count):
+    return (_value_at(distribution, (count - 1) // 2) + _value_at(distribution, count // 2)) / 2
+
+
+def _stats(question, distribution):
+    count = sum(n for _, n in distribution)
+    if not count:
+        return None
+    mean = sum(Decimal(value) * n for value, n in distribution) / count
+    nps = None
+    if question.kind == Question.Kind.NPS:
+        promoters = sum(n for value, n in distribution if value >= 9)
+        detractors = sum(n for value, n in distribution if value <= 6)
+        nps = round(100 * (promoters - detractors) / count)
+    return NumberStats(
+        count=count,
+        mean=round(mean, 2),
+        median=_median(distribution, count).normalize(),
+        lowest=distribution[0][0],
+        highest=distribution[-1][0],
+        nps=nps,
     )
-    questions = Question.objects.filter(survey=survey).prefetch_related(
-        Prefetch("options", queryset=counted)
-    )
-    return SurveyResults(
-        submissions=submissions,
-        questions=[
+
+
+def _number_bars(question, distribution, answered):
+    if question.kind in Question.SCALES:
+        counts = dict(distribution)
+        low, high = Question.SCALES[question.kind]
+        pairs = [(str(value), counts.get(value, 0)) for value in range(low, high + 1)]
+    elif len(distribution) <= HISTOGRAM_BINS:
+        pairs = [(_plain(value), n) for value, n in distribution]
+    else:
+        lowest, highest = distribution[0][0], distribution[-1][0]
+        width = (highest - lowest) / HISTOGRAM_BINS
+        bins = [0] * HISTOGRAM_BINS
+        for value, n in distribution:
+            bins[min(int((value - lowest) / width), HISTOGRAM_BINS - 1)] += n
+        edges = [_plain(round(lowest + i * width, 2)) for i in range(HISTOGRAM_BINS + 1)]
+        pairs = [(f"{edges[i]} to {edges[i + 1]}", n) for i, n in enumerate(bins)]
+    return [Bar(label, n, _percent(n, answered)) for label, n in pairs]
+
+
+def _distributions(answers, questions):
+    """Per numeric question: sorted (value, count) pairs, in one grouped query."""
+    numeric = [q.pk for q in questions if q.kind in Question.NUMERIC_KINDS]
+    distributions = {pk: [] for pk in numeric}
+    if numeric:
+        rows = (
+            answers.filter(question__in=numeric)
+            .values_list("question", "number")
+            .annotate(n=Count("id"))
+            .order_by("question", "number")
+        )
+        for question_id, value, n in rows:
+            distributions[question_id].append((value, n))
+    return distributions
+
+
+def _text_samples(answers, questions):
+    """Per text question: its newest few answers, in one query."""
+    text = [q.pk for q in questions if q.kind in Question.TEXT_KINDS]
+    samples = {pk: [] for pk in text}
+    if text:
+        newest = Window(RowNumber(), partition_by=F("question"), order_by=F("pk").desc())
+        rows = (
+            answers.filter(question__in=text)
+            .annotate(rank=newest)
+            .filter(rank__lte=TEXT_SAMPLES)
+            .order_by("question", "-pk")
+            .values_list("question", "text")
+        )
+        for question_id, value in rows:
+            samples[question_id].append(value)
+    return samples
+
+
+def results_for(survey, *, chose=None):
+    """Counts per option, statistics per number and rating, the newest text answers; for
+    every submission, or only those that chose the option `chose`."""
+    questions = list(survey.questions.prefetch_related("options"))
+    if chose is None:
+        submissions, answered, chosen = tallies.stored(survey)
+    else:
+        submissions, answered, chosen = tallies.counted(filtered_submissions(survey, chose))
+    answers = Answer.objects.filter(question__survey=survey)
+    if chose is not None:
+        answers = answers.filter(submission__in=filtered_submissions(survey, chose).values("pk"))
+    distributions = _distributions(answers, questions)
+    samples = _text_samples(answers, questions)
+    results = []
+    for number, question in enumerate(questions, start=1):
+        n = answered.get(question.pk, 0)
+        bars, stats = [], None
+        if question.has_options:
+            bars = [
+                Bar(o.text, chosen.get(o.pk, 0), _percent(chosen.get(o.pk, 0), n), o.pk)
+                for o in question.options.all()
+            ]
+        elif question.pk in distributions:
+            bars = _number_bars(question, distributions[question.pk], n)
+            stats = _stats(question, distributions[question.pk])
+        results.append(
             QuestionResult(
+                pk=question.pk,
+                number=number,
+                kind=question.kind,
+                kind_label=question.get_kind_display(),
                 prompt=question.prompt,
-                options=[
-                    OptionResult(
-                        text=option.text,
-                        count=option.count,
-                        percent=_percent(option.count, submissions),
-                    )
-                    for option in question.options.all()
-                ],
+                answered=n,
+                bars=bars,
+                stats=stats,
+                texts=tuple(samples.get(question.pk, ())),
             )
-            for question in questions
-        ],
-    )
+        )
+    return SurveyResults(submissions=submissions, questions=results)

@@ -15,7 +15,8 @@ from django.utils import timezone
 from accounts.models import email_is_verified
 
 from . import tallies
-from .models import Answer, Option, Question, Submission, Survey
+from .answers import clean_answer
+from .models import Answer, Option, Question, Submission, Survey, new_public_token
 from .structure import survey_structure
 
 logger = logging.getLogger("canvass.surveys")
@@ -44,11 +45,21 @@ def publish_problems(questions):
     """Why a survey with these questions (options prefetched) can't be started yet."""
     if not questions:
         return ["Add at least one question."]
-    return [
-        f"“{question.prompt}” needs at least {MIN_OPTIONS_PER_QUESTION} options."
-        for question in questions
-        if len(question.options.all()) < MIN_OPTIONS_PER_QUESTION
-    ]
+    problems = []
+    for question in questions:
+        if not question.has_options:
+            continue
+        options = len(question.options.all())
+        if options < MIN_OPTIONS_PER_QUESTION:
+            problems.append(
+                f"“{question.prompt}” needs at least {MIN_OPTIONS_PER_QUESTION} options."
+            )
+        elif (question.min_choices or 0) > options:
+            problems.append(
+                f"“{question.prompt}” asks for at least {question.min_choices} ticks "
+                f"but has only {options} options."
+            )
+    return problems
 
 
 def ensure_draft(survey):
@@ -75,19 +86,72 @@ def create_survey(*, owner, title):
     return Survey.objects.create(owner=owner, title=title)
 
 
+QUESTION_FIELDS = (
+    "kind",
+    "prompt",
+    "help_text",
+    "required",
+    "min_choices",
+    "max_choices",
+    "min_value",
+    "max_value",
+)
+
+
+def _set_details(question, details):
+    unknown = set(details) - set(QUESTION_FIELDS)
+    if unknown:
+        raise TypeError(f"not question fields: {sorted(unknown)}")
+    for name, value in details.items():
+        setattr(question, name, value)
+    question.drop_settings_of_other_kinds()
+
+
 @transaction.atomic
-def add_question(*, survey, prompt):
+def add_question(*, survey, prompt, **details):
+    """`details` are further QUESTION_FIELDS (kind, help_text, required, limits)."""
     _lock_draft(survey)
-    return Question.objects.create(
+    question = Question(
         survey=survey, prompt=prompt, position=_next_position(survey.questions.all())
     )
+    _set_details(question, details)
+    question.save()
+    return question
 
 
 @transaction.atomic
-def update_question(*, question, prompt):
+def update_question(*, question, **changes):
+    """`changes` are QUESTION_FIELDS. A question that stops being a choice loses its options."""
     _lock_draft(question.survey)
-    question.prompt = prompt
-    question.save(update_fields=["prompt"])
+    _set_details(question, changes)
+    question.save()
+    if not question.has_options:
+        question.options.all().delete()
+
+
+def _move(item, siblings, offset):
+    items = list(siblings)
+    index = items.index(item)
+    if not 0 <= index + offset < len(items):
+        return
+    items[index], items[index + offset] = items[index + offset], items[index]
+    # Renumbered from 1, so equal positions left by old data can't stop a move.
+    for position, each in enumerate(items, start=1):
+        each.position = position
+    type(item).objects.bulk_update(items, ["position"])
+
+
+@transaction.atomic
+def move_question(*, question, offset):
+    """Move a question `offset` places (-1 up, +1 down); at either end nothing changes."""
+    _lock_draft(question.survey)
+    _move(question, question.survey.questions.all(), offset)
+
+
+@transaction.atomic
+def move_option(*, option, offset):
+    _lock_draft(option.question.survey)
+    _move(option, option.question.options.all(), offset)
 
 
 @transaction.atomic
@@ -96,9 +160,15 @@ def delete_question(*, question):
     question.delete()
 
 
+class NoOptions(Exception):
+    """Only choice questions have options."""
+
+
 @transaction.atomic
 def add_option(*, question, text):
     _lock_draft(question.survey)
+    if not question.has_options:
+        raise NoOptions(question.kind)
     return Option.objects.create(
         question=question, text=text, position=_next_position(question.options.all())
     )
@@ -129,10 +199,26 @@ def publish_survey(*, survey):
         )
     if problems:
         raise ValidationError(problems)
+    if locked.previous_version_id:
+        survey.public_token = _take_over_link(locked.previous_version_id)
     survey.status = Survey.Status.ACTIVE
     survey.started_at = timezone.now()
-    survey.save(update_fields=["status", "started_at", "updated_at"])
+    survey.save(update_fields=["status", "started_at", "public_token", "updated_at"])
     logger.info("survey published survey=%s owner=%s", survey.pk, survey.owner_id)
+
+
+def _take_over_link(previous_pk):
+    """Close the previous version and hand its public link to its successor, so the link
+    already shared keeps working and each version's answers stay with its own questions."""
+    previous = Survey.objects.select_for_update().get(pk=previous_pk)
+    token = previous.public_token
+    previous.public_token = new_public_token()
+    if previous.is_active:
+        previous.status = Survey.Status.CLOSED
+        previous.closed_at = timezone.now()
+    previous.save(update_fields=["public_token", "status", "closed_at", "updated_at"])
+    logger.info("survey superseded survey=%s", previous.pk)
+    return token
 
 
 @transaction.atomic
@@ -160,18 +246,52 @@ def reopen_survey(*, survey):
     logger.info("survey reopened survey=%s owner=%s", survey.pk, survey.owner_id)
 
 
+def _copy_structure(source, target):
+    for question in questions_with_options(source):
+        options = list(question.options.all())
+        question.pk = None
+        question.survey = target
+        question.save()
+        Option.objects.bulk_create(
+            Option(question=question, text=o.text, position=o.position) for o in options
+        )
+
+
 @transaction.atomic
 def duplicate_survey(*, survey, owner):
     """A new draft with the same questions and options, and none of the responses."""
     copy = Survey.objects.create(owner=owner, title=f"Copy of {survey.title}"[:200])
-    for question in questions_with_options(survey):
-        new = Question.objects.create(
-            survey=copy, prompt=question.prompt, position=question.position
-        )
-        Option.objects.bulk_create(
-            Option(question=new, text=o.text, position=o.position) for o in question.options.all()
-        )
+    _copy_structure(survey, copy)
     return copy
+
+
+def next_version(survey, *, started=False):
+    """The version made from this one, if any (only the latest version gets a successor)."""
+    versions = survey.next_versions.all()
+    if started:
+        versions = versions.exclude(status=Survey.Status.DRAFT)
+    return versions.order_by("pk").first()
+
+
+@transaction.atomic
+def new_version(*, survey):
+    """The draft in which a started survey's questions can change. Stored answers keep the
+    questions they were given to; the draft takes over the public link when it starts.
+    Asking again returns the draft already made."""
+    Survey.objects.select_for_update().get(pk=survey.pk)
+    if survey.is_draft or next_version(survey, started=True):
+        raise SurveyNotOpen  # a draft is edited in place; a replaced version stays as it is
+    draft = next_version(survey)
+    if draft is None:
+        draft = Survey.objects.create(
+            owner=survey.owner,
+            title=survey.title,
+            previous_version=survey,
+            version=survey.version + 1,
+            one_response_per_browser=survey.one_response_per_browser,
+        )
+        _copy_structure(survey, draft)
+    return draft
 
 
 def _close_by_rule(survey, reason):
@@ -189,25 +309,50 @@ def _limit_reached(survey):
     return tallies.submissions(survey) >= survey.max_responses
 
 
-def _check_choices(survey, choices):
-    """Every question answered with exactly one of its own options, nothing else."""
-    option_question = {
-        option.pk: question.pk
-        for question in survey_structure(survey)
-        for option in question.options
-    }
-    question_ids = set(option_question.values())
-    if set(choices) != question_ids:
-        raise ValidationError("Every question needs exactly one answer.", code="incomplete")
-    for question_id, option_id in choices.items():
-        if option_question.get(option_id) != question_id:
-            raise ValidationError("An answer does not belong to its question.", code="mismatch")
+def _check_answers(survey, answers):
+    """The values to store per question (QuestionSpec → value), by the rules of each
+    question's kind; raises ValidationError naming each question that is wrong."""
+    structure = survey_structure(survey)
+    if set(answers) - {question.pk for question in structure}:
+        raise ValidationError("An answer is for a question this survey doesn't have.", "mismatch")
+    cleaned, errors = {}, []
+    for number, question in enumerate(structure, start=1):
+        try:
+            value = clean_answer(question, answers.get(question.pk))
+        except ValidationError as exc:
+            errors.extend(
+                ValidationError(f"Question {number}: {message}", code=exc.code)
+                for message in exc.messages
+            )
+            continue
+        if value is not None:
+            cleaned[question] = value
+    if errors:
+        raise ValidationError(errors)
+    if not cleaned:
+        raise ValidationError("Answer at least one question.", code="empty")
+    return cleaned
 
 
-def submit_response(*, survey, token, choices):
+def _answer_rows(submission, cleaned):
+    for question, value in cleaned.items():
+        base = {"submission": submission, "question_id": question.pk}
+        if question.kind == Question.Kind.MULTIPLE:
+            yield from (Answer(**base, option_id=option_id) for option_id in value)
+        elif question.has_options:
+            yield Answer(**base, option_id=value)
+        elif question.kind in Question.TEXT_KINDS:
+            yield Answer(**base, text=value)
+        else:
+            yield Answer(**base, number=value)
+
+
+def submit_response(*, survey, token, answers):
     """Store one taker's answers exactly once.
 
-    `choices` maps question id to option id. Returns (submission, created): a replay of a
+    `answers` maps question id to what the taker sent: an option id, a list of option ids
+    (multiple choice), a text, a number or a rating; optional questions may be left out.
+    Returns (submission, created): a replay of a
     token already stored returns the stored submission and created=False, whether the first
     request finished long ago or is committing in parallel right now.
     """
@@ -216,7 +361,7 @@ def submit_response(*, survey, token, choices):
     if survey.closes_at and timezone.now() >= survey.closes_at:
         _close_by_rule(survey, "close date reached")
         raise SurveyNotOpen
-    _check_choices(survey, choices)
+    cleaned = _check_answers(survey, answers)
     try:
         with transaction.atomic():
             if survey.max_responses is not None and _limit_reached(survey):
@@ -228,11 +373,13 @@ def submit_response(*, survey, token, choices):
             else:
                 full = False
                 submission = Submission.objects.create(survey=survey, token=token)
-                Answer.objects.bulk_create(
-                    Answer(submission=submission, question_id=question_id, option_id=option_id)
-                    for question_id, option_id in choices.items()
+                rows = list(_answer_rows(submission, cleaned))
+                Answer.objects.bulk_create(rows)
+                tallies.count_submission(
+                    survey.pk,
+                    question_ids=[question.pk for question in cleaned],
+                    option_ids=[row.option_id for row in rows if row.option_id],
                 )
-                tallies.count_submission(survey.pk, choices.values())
     except IntegrityError:
         # The unique (survey, token) constraint fired: this exact submission is stored.
         existing = Submission.objects.filter(survey=survey, token=token).first()

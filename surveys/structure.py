@@ -2,10 +2,18 @@
 so every taker's form and every submission check can skip the database for them."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.cache import cache
 
+from .models import Question
+
 CACHE_SECONDS = 24 * 3600
+
+
+def _plain(value):
+    """A Decimal as people write it: 100.0000 → 100, 2.5000 → 2.5."""
+    return None if value is None else f"{value.normalize():f}"
 
 
 @dataclass(frozen=True)
@@ -17,22 +25,69 @@ class OptionSpec:
 @dataclass(frozen=True)
 class QuestionSpec:
     pk: int
+    kind: str
     prompt: str
+    help_text: str
+    required: bool
     options: tuple[OptionSpec, ...]
+    min_choices: int | None = None
+    max_choices: int | None = None
+    min_value: Decimal | None = None
+    max_value: Decimal | None = None
+
+    @property
+    def has_options(self):
+        return self.kind in Question.CHOICE_KINDS
+
+    @property
+    def scale(self):
+        """The values of a rating scale, lowest first; empty for other kinds."""
+        low, high = Question.SCALES.get(self.kind, (0, -1))
+        return range(low, high + 1)
+
+    @property
+    def min_value_text(self):
+        return _plain(self.min_value)
+
+    @property
+    def max_value_text(self):
+        return _plain(self.max_value)
+
+    @property
+    def max_length(self):
+        return Question.TEXT_LIMITS.get(self.kind)
+
+
+def spec_for(question):
+    """`question` has its options prefetched."""
+    return QuestionSpec(
+        pk=question.pk,
+        kind=question.kind,
+        prompt=question.prompt,
+        help_text=question.help_text,
+        required=question.required,
+        options=tuple(OptionSpec(o.pk, o.text) for o in question.options.all()),
+        min_choices=question.min_choices,
+        max_choices=question.max_choices,
+        min_value=question.min_value,
+        max_value=question.max_value,
+    )
 
 
 def _load(survey):
-    return tuple(
-        QuestionSpec(q.pk, q.prompt, tuple(OptionSpec(o.pk, o.text) for o in q.options.all()))
-        for q in survey.questions.prefetch_related("options")
-    )
+    return tuple(spec_for(q) for q in survey.questions.prefetch_related("options"))
+
+
+def structure_key(survey):
+    # The public token, not only the id: SQLite may hand a deleted survey's id to a new one,
+    # and a new version takes over its predecessor's token when it starts.
+    return f"{survey.pk}:{survey.public_token}"
 
 
 def survey_structure(survey):
     if survey.is_draft:
         return _load(survey)
-    # The public token, not the id: SQLite may hand a deleted survey's id to a new one.
-    key = f"survey-structure:{survey.public_token}"
+    key = f"survey-structure:{structure_key(survey)}"
     structure = cache.get(key)
     if structure is None:
         structure = _load(survey)

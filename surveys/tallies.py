@@ -1,9 +1,10 @@
 """Exact running counts for results, maintained inside each submission's transaction.
 
 Reading results then costs a sum over a handful of rows per option instead of a count over
-every answer. Each submission adds 1 to one randomly chosen shard of its survey's row and
-of each chosen option's row, always in the same order (survey, then options by id), so two
-submissions can wait for each other but never deadlock.
+every answer. Each submission adds 1 to one randomly chosen shard of its survey's row, of
+each answered question's row and of each chosen option's row, always in the same order
+(survey, questions by id, options by id), so two submissions can wait for each other but
+never deadlock.
 """
 
 import random
@@ -12,12 +13,14 @@ from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
 
-from .models import Answer, OptionTally, Submission, SurveyTally
+from .models import Answer, OptionTally, QuestionTally, Submission, SurveyTally
 
 SHARDS = 8
 
 
 def _upsert(table, key_column, keys, shard):
+    if not keys:
+        return
     rows = ", ".join(["(%s, %s, 1)"] * len(keys))
     params = [value for key in keys for value in (key, shard)]
     with connection.cursor() as cursor:
@@ -32,10 +35,11 @@ def submissions(survey):
     return SurveyTally.objects.filter(survey=survey).aggregate(n=Coalesce(Sum("count"), 0))["n"]
 
 
-def count_submission(survey_id, option_ids):
+def count_submission(survey_id, *, question_ids, option_ids):
     """Call inside the transaction that stores the submission."""
     shard = random.randrange(SHARDS)
     _upsert(SurveyTally._meta.db_table, "survey_id", [survey_id], shard)
+    _upsert(QuestionTally._meta.db_table, "question_id", sorted(question_ids), shard)
     _upsert(OptionTally._meta.db_table, "option_id", sorted(option_ids), shard)
 
 
@@ -44,7 +48,11 @@ def recount(surveys):
     """Check the tallies of `surveys` against the stored answers, then rebuild them.
     Returns the surveys whose tallies had drifted (empty when all were right)."""
     surveys = list(surveys)
-    drifted = [survey for survey in surveys if _stored(survey) != _counted(survey)]
+    drifted = [
+        survey
+        for survey in surveys
+        if stored(survey) != counted(Submission.objects.filter(survey=survey))
+    ]
     rebuild(surveys)
     return drifted
 
@@ -53,6 +61,7 @@ def recount(surveys):
 def rebuild(surveys):
     """Set the tallies of `surveys` from the stored answers (after bulk writes)."""
     SurveyTally.objects.filter(survey__in=surveys).delete()
+    QuestionTally.objects.filter(question__survey__in=surveys).delete()
     OptionTally.objects.filter(option__question__survey__in=surveys).delete()
     per_survey = (
         Submission.objects.filter(survey__in=surveys).values("survey").annotate(n=Count("id"))
@@ -60,31 +69,55 @@ def rebuild(surveys):
     SurveyTally.objects.bulk_create(
         SurveyTally(survey_id=row["survey"], shard=0, count=row["n"]) for row in per_survey
     )
-    answers = (
-        Answer.objects.filter(submission__survey__in=surveys)
-        .values("option")
-        .annotate(n=Count("id"))
+    answers = Answer.objects.filter(submission__survey__in=surveys)
+    QuestionTally.objects.bulk_create(
+        QuestionTally(question_id=question_id, shard=0, count=n)
+        for question_id, n in _answered(answers).items()
     )
     OptionTally.objects.bulk_create(
-        OptionTally(option_id=row["option"], shard=0, count=row["n"]) for row in answers
+        OptionTally(option_id=option_id, shard=0, count=n)
+        for option_id, n in _chosen(answers).items()
     )
 
 
-def _stored(survey):
-    per_option = {}
-    for option_id, count in OptionTally.objects.filter(
-        option__question__survey=survey
-    ).values_list("option", "count"):
-        per_option[option_id] = per_option.get(option_id, 0) + count
-    return submissions(survey), {k: v for k, v in per_option.items() if v}
+def _answered(answers):
+    """Per question: how many submissions answered it (a multiple choice has several rows)."""
+    return dict(
+        answers.values("question")
+        .annotate(n=Count("submission", distinct=True))
+        .values_list("question", "n")
+        .order_by()
+    )
 
 
-def _counted(survey):
-    submissions = Submission.objects.filter(survey=survey).count()
-    per_option = dict(
-        Answer.objects.filter(submission__survey=survey)
+def _chosen(answers):
+    return dict(
+        answers.filter(option__isnull=False)
         .values("option")
         .annotate(n=Count("id"))
         .values_list("option", "n")
+        .order_by()
     )
-    return submissions, per_option
+
+
+def _summed(queryset, key):
+    totals = {}
+    for pk, count in queryset.values_list(key, "count"):
+        totals[pk] = totals.get(pk, 0) + count
+    return {pk: n for pk, n in totals.items() if n}
+
+
+def stored(survey):
+    """(submissions, submissions per answered question, answers per chosen option), read
+    from the tallies: three small queries whatever the number of answers."""
+    return (
+        submissions(survey),
+        _summed(QuestionTally.objects.filter(question__survey=survey), "question"),
+        _summed(OptionTally.objects.filter(option__question__survey=survey), "option"),
+    )
+
+
+def counted(submissions):
+    """The same numbers as stored(), counted from the answers of a Submission queryset."""
+    answers = Answer.objects.filter(submission__in=submissions.values("pk"))
+    return submissions.count(), _answered(answers), _chosen(answers)

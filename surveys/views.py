@@ -8,15 +8,26 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseNotAllowed, StreamingHttpResponse
+from django.core.paginator import Paginator
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.text import slugify
 
-from . import services
-from .exports import stream_responses_csv
+from . import exports, services
 from .forms import ClosingForm, OptionForm, QuestionForm, SurveyForm
-from .models import Option, Question, Survey
-from .results import results_for
+from .models import Answer, Option, Question, Survey
+from .results import filtered_submissions, results_for
+
+RESPONSES_PER_PAGE = 20
+TEXT_ANSWERS_PER_PAGE = 25
 
 FROZEN_MESSAGE = "This survey has started, so its questions and options can no longer change."
 
@@ -36,6 +47,27 @@ def _get_option_for_user(user, pk):
         Option.objects.select_related("question__survey").filter(question__survey__owner=user),
         pk=pk,
     )
+
+
+def _chosen_option(request, survey):
+    """The option named by ?chose=, which must belong to `survey`; None when absent."""
+    value = request.GET.get("chose", "")
+    if not value:
+        return None
+    if not value.isdigit():
+        raise Http404("not an option")
+    return get_object_or_404(
+        Option.objects.select_related("question"), pk=value, question__survey=survey
+    )
+
+
+def _query(**params):
+    """The query string that keeps a page's filters when the pager moves on."""
+    return urlencode({name: value for name, value in params.items() if value})
+
+
+def _filename(survey, suffix):
+    return f"{slugify(survey.title)[:60] or 'survey'}-{suffix}"
 
 
 def survey_action(view):
@@ -182,14 +214,67 @@ def survey_delete(request, pk):
 @login_required
 def survey_results(request, pk):
     survey = _get_survey_for_user(request.user, pk)
+    chose = _chosen_option(request, survey)
     return render(
         request,
         "surveys/results.html",
         {
             "survey": survey,
-            "results": results_for(survey),
+            "results": results_for(survey, chose=chose),
+            "chose": chose,
             "closing_form": ClosingForm(instance=survey),
             "public_url": request.build_absolute_uri(survey.get_public_url()),
+            "next_version": None if survey.is_draft else services.next_version(survey),
+        },
+    )
+
+
+@login_required
+def survey_responses(request, pk):
+    """Every submission with all its answers, newest first, a page at a time."""
+    survey = _get_survey_for_user(request.user, pk)
+    chose = _chosen_option(request, survey)
+    questions = services.questions_with_options(survey)
+    submissions = filtered_submissions(survey, chose).order_by("-created_at", "-pk")
+    page = Paginator(submissions, RESPONSES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "surveys/responses.html",
+        {
+            "survey": survey,
+            "chose": chose,
+            "page": page,
+            "responses": exports.readable_responses(page.object_list, questions),
+            "page_query": _query(chose=chose and chose.pk),
+        },
+    )
+
+
+@login_required
+def question_answers(request, pk):
+    """The text answers to one question, newest first, searchable, a page at a time."""
+    question = _get_question_for_user(request.user, pk)
+    if question.kind not in Question.TEXT_KINDS:
+        raise Http404("not a text question")
+    survey = question.survey
+    chose = _chosen_option(request, survey)
+    search = request.GET.get("search", "").strip()[:200]
+    answers = Answer.objects.filter(
+        question=question, submission__in=filtered_submissions(survey, chose).values("pk")
+    ).order_by("-pk")
+    if search:
+        answers = answers.filter(text__icontains=search)
+    page = Paginator(answers.values_list("text", "submission__created_at"), TEXT_ANSWERS_PER_PAGE)
+    return render(
+        request,
+        "surveys/text_answers.html",
+        {
+            "survey": survey,
+            "question": question,
+            "chose": chose,
+            "search": search,
+            "page": page.get_page(request.GET.get("page")),
+            "page_query": _query(chose=chose and chose.pk, search=search),
         },
     )
 
@@ -202,11 +287,10 @@ def survey_qr(request, pk, kind):
     out = io.BytesIO()
     code.save(out, kind=kind, scale=8 if kind == "png" else 4, border=2)
     content_type = "image/png" if kind == "png" else "image/svg+xml"
-    filename = f"{slugify(survey.title)[:60] or 'survey'}-qr.{kind}"
     return HttpResponse(
         out.getvalue(),
         content_type=content_type,
-        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+        headers={"Content-Disposition": f'inline; filename="{_filename(survey, f"qr.{kind}")}"'},
     )
 
 
@@ -214,12 +298,53 @@ def survey_qr(request, pk, kind):
 def survey_export_csv(request, pk):
     survey = _get_survey_for_user(request.user, pk)
     questions = services.questions_with_options(survey)
-    filename = f"{slugify(survey.title)[:60] or 'survey'}-responses.csv"
     return StreamingHttpResponse(
-        stream_responses_csv(survey, questions),
+        exports.stream_responses_csv(survey, questions),
         content_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="{_filename(survey, "responses.csv")}"'
+        },
     )
+
+
+@login_required
+def survey_export_xlsx(request, pk):
+    survey = _get_survey_for_user(request.user, pk)
+    questions = services.questions_with_options(survey)
+    return FileResponse(
+        exports.responses_xlsx(survey, questions),
+        as_attachment=True,
+        filename=_filename(survey, "responses.xlsx"),
+        content_type=exports.XLSX_CONTENT_TYPE,
+    )
+
+
+@login_required
+def survey_export_summary(request, pk):
+    survey = _get_survey_for_user(request.user, pk)
+    return HttpResponse(
+        exports.summary_csv(results_for(survey)),
+        content_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{_filename(survey, "summary.csv")}"'
+        },
+    )
+
+
+@survey_action
+def survey_new_version(request, survey):
+    try:
+        draft = services.new_version(survey=survey)
+    except services.SurveyNotOpen:
+        messages.info(request, "Only the latest started version can get a new version.")
+        return redirect(survey)
+    messages.success(
+        request,
+        f"Version {draft.version} is a draft: change what you need, then start it. It takes "
+        "over the public link, and the answers so far stay with the questions they were "
+        "given to.",
+    )
+    return redirect("surveys:edit", draft.pk)
 
 
 @login_required
@@ -229,8 +354,11 @@ def question_create(request, pk):
     services.ensure_draft(survey)
     form = QuestionForm(request.POST or None)
     if form.is_valid():
-        question = services.add_question(survey=survey, prompt=form.cleaned_data["prompt"])
-        return redirect("surveys:option_create", question.pk)
+        question = services.add_question(survey=survey, **form.cleaned_data)
+        if question.has_options:
+            return redirect("surveys:option_create", question.pk)
+        messages.success(request, "Question added.")
+        return redirect("surveys:edit", survey.pk)
     return render(request, "surveys/question_form.html", {"survey": survey, "form": form})
 
 
@@ -242,7 +370,7 @@ def question_edit(request, pk):
     services.ensure_draft(survey)
     form = QuestionForm(request.POST or None, instance=question)
     if form.is_valid():
-        services.update_question(question=question, prompt=form.cleaned_data["prompt"])
+        services.update_question(question=question, **form.cleaned_data)
         messages.success(request, "Question saved.")
         return redirect("surveys:edit", survey.pk)
     return render(
@@ -280,6 +408,9 @@ def option_create(request, pk):
     question = _get_question_for_user(request.user, pk)
     survey = question.survey
     services.ensure_draft(survey)
+    if not question.has_options:
+        messages.info(request, f"A {question.get_kind_display().lower()} question has no options.")
+        return redirect("surveys:edit", survey.pk)
     form = OptionForm(request.POST or None)
     if form.is_valid():
         services.add_option(question=question, text=form.cleaned_data["text"])
@@ -335,3 +466,30 @@ def option_delete(request, pk):
             "cancel_url": survey.get_absolute_url(),
         },
     )
+
+
+MOVES = {"up": -1, "down": 1}
+
+
+def _edit_anchor(survey, anchor):
+    return f"{reverse('surveys:edit', args=[survey.pk])}#{anchor}"
+
+
+@login_required
+@draft_only
+def question_move(request, pk, direction):
+    question = _get_question_for_user(request.user, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    services.move_question(question=question, offset=MOVES[direction])
+    return redirect(_edit_anchor(question.survey, f"question-{question.pk}"))
+
+
+@login_required
+@draft_only
+def option_move(request, pk, direction):
+    option = _get_option_for_user(request.user, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    services.move_option(option=option, offset=MOVES[direction])
+    return redirect(_edit_anchor(option.question.survey, f"option-{option.pk}"))

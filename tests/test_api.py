@@ -77,8 +77,8 @@ def test_creator_builds_publishes_and_reads_results(owner_api):
     assert submit(APIClient(), survey, answers_for(survey, 1)).status_code == 201
     results = owner_api.get(f"/api/v1/surveys/{survey_id}/results/").json()
     assert results["submissions"] == 1
-    assert [o["count"] for o in results["questions"][0]["options"]] == [0, 1]
-    assert results["questions"][0]["options"][1]["percent"] == 100.0
+    assert [o["count"] for o in results["questions"][0]["bars"]] == [0, 1]
+    assert results["questions"][0]["bars"][1]["percent"] == 100.0
 
     responses = owner_api.get(f"/api/v1/surveys/{survey_id}/responses/").json()
     assert responses["count"] == 1
@@ -109,9 +109,9 @@ def test_results_match_the_results_page(owner_api, owner_client, owner):
     page = owner_client.get(reverse("surveys:results", args=[survey.pk])).context["results"]
     assert api_results["submissions"] == page.submissions
     assert [
-        [(o["text"], o["count"], o["percent"]) for o in q["options"]]
+        [(o["label"], o["count"], o["percent"]) for o in q["bars"]]
         for q in api_results["questions"]
-    ] == [[(o.text, o.count, o.percent) for o in q.options] for q in page.questions]
+    ] == [[(o.label, o.count, o.percent) for o in q.bars] for q in page.questions]
 
 
 def test_validation_errors_name_the_field(owner_api, owner, draft_survey):

@@ -87,7 +87,7 @@ def test_different_takers_in_parallel_are_all_stored_and_counted(live_server, ac
     assert tallies.recount([active_survey]) == []
     results = results_for(active_survey)
     assert results.submissions == 12
-    assert [o.count for o in results.questions[0].options] == [12, 0, 0]
+    assert [o.count for o in results.questions[0].bars] == [12, 0, 0]
 
 
 def test_service_called_twice_at_once_creates_one_submission(active_survey):
@@ -96,7 +96,7 @@ def test_service_called_twice_at_once_creates_one_submission(active_survey):
     def submit(_):
         try:
             submission, created = services.submit_response(
-                survey=active_survey, token="same-token", choices=choices
+                survey=active_survey, token="same-token", answers=choices
             )
             return submission.pk, created
         finally:

@@ -33,7 +33,8 @@ def test_sign_up_build_start_and_read_results(client):
 
     for prompt, options in [("Sweet or salty?", ["Sweet", "Salty"]), ("Size?", ["S", "M", "L"])]:
         response = client.post(
-            reverse("surveys:question_create", args=[survey.pk]), {"prompt": prompt}
+            reverse("surveys:question_create", args=[survey.pk]),
+            {"prompt": prompt, "kind": "single", "required": "on"},
         )
         question = Question.objects.get(survey=survey, prompt=prompt)
         assert response.url == reverse("surveys:option_create", args=[question.pk])
@@ -83,7 +84,10 @@ def test_edit_and_delete_questions_and_options_in_draft(owner_client, draft_surv
     question = draft_survey.questions.first()
     option = question.options.first()
 
-    owner_client.post(reverse("surveys:question_edit", args=[question.pk]), {"prompt": "Renamed?"})
+    owner_client.post(
+        reverse("surveys:question_edit", args=[question.pk]),
+        {"prompt": "Renamed?", "kind": "single", "required": "on"},
+    )
     owner_client.post(reverse("surveys:option_edit", args=[option.pk]), {"text": "Changed"})
     question.refresh_from_db()
     option.refresh_from_db()
@@ -161,7 +165,7 @@ def test_results_show_counts_and_percentages(owner_client, active_survey):
         services.submit_response(
             survey=active_survey,
             token=f"taker-{n}",
-            choices={
+            answers={
                 first[0].question_id: first[0 if n < 3 else 1].pk,
                 second[0].question_id: second[2].pk,
             },
@@ -170,15 +174,15 @@ def test_results_show_counts_and_percentages(owner_client, active_survey):
     results = response.context["results"]
     assert results.submissions == 4
     q1, q2 = results.questions
-    assert [(o.count, o.percent) for o in q1.options] == [(3, 75.0), (1, 25.0), (0, 0.0)]
-    assert [(o.count, o.percent) for o in q2.options] == [(0, 0.0), (0, 0.0), (4, 100.0)]
+    assert [(o.count, o.percent) for o in q1.bars] == [(3, 75.0), (1, 25.0), (0, 0.0)]
+    assert [(o.count, o.percent) for o in q2.bars] == [(0, 0.0), (0, 0.0), (4, 100.0)]
     assert b"75%" in response.content and b"(3)" in response.content
 
 
 def test_results_with_no_submissions_show_zero_percent(owner_client, active_survey):
     response = owner_client.get(reverse("surveys:results", args=[active_survey.pk]))
     assert response.context["results"].submissions == 0
-    assert all(o.percent == 0 for q in response.context["results"].questions for o in q.options)
+    assert all(o.percent == 0 for q in response.context["results"].questions for o in q.bars)
     assert b"0%" in response.content
 
 

@@ -33,7 +33,7 @@ def test_csv_round_trip_neutralises_formulas_and_keeps_unicode(owner_client, own
     survey.status = Survey.Status.ACTIVE
     survey.save()
     for n, option in enumerate(options):
-        services.submit_response(survey=survey, token=f"t{n}", choices={question.pk: option.pk})
+        services.submit_response(survey=survey, token=f"t{n}", answers={question.pk: option.pk})
 
     response = owner_client.get(reverse("surveys:export_csv", args=[survey.pk]))
     assert response["Content-Disposition"] == 'attachment; filename="fun-exporttest-responses.csv"'

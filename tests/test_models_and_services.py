@@ -27,13 +27,37 @@ def test_database_refuses_blank_texts_and_bad_status(make):
         make()
 
 
-def test_database_allows_one_answer_per_question_per_submission(active_survey):
+def test_database_allows_each_option_once_and_one_text_or_number_per_submission(active_survey):
     question = active_survey.questions.first()
     a, b, _ = question.options.all()
     submission = Submission.objects.create(survey=active_survey, token="t")
     Answer.objects.create(submission=submission, question=question, option=a)
+    Answer.objects.create(submission=submission, question=question, option=b)  # multiple choice
     with pytest.raises(IntegrityError), transaction.atomic():
-        Answer.objects.create(submission=submission, question=question, option=b)
+        Answer.objects.create(submission=submission, question=question, option=a)
+    other = active_survey.questions.last()
+    Answer.objects.create(submission=submission, question=other, text="first")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Answer.objects.create(submission=submission, question=other, number=3)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {},
+        {"text": "x", "number": 1},
+        {"option_index": 0, "text": "x"},
+        {"option_index": 0, "number": 1},
+    ],
+)
+def test_database_wants_exactly_one_value_per_answer(active_survey, values):
+    question = active_survey.questions.first()
+    submission = Submission.objects.create(survey=active_survey, token="t")
+    values = dict(values)
+    if "option_index" in values:
+        values["option"] = question.options.all()[values.pop("option_index")]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Answer.objects.create(submission=submission, question=question, **values)
 
 
 def test_database_allows_a_token_once_per_survey(active_survey, owner):
@@ -125,13 +149,13 @@ def choices_for(survey, pick=0):
 def test_submit_requires_every_question_exactly_once(active_survey):
     choices = choices_for(active_survey)
     incomplete = dict(list(choices.items())[:1])
-    with pytest.raises(ValidationError, match="Every question needs exactly one answer"):
-        services.submit_response(survey=active_survey, token=uuid.uuid4().hex, choices=incomplete)
+    with pytest.raises(ValidationError, match="Please answer this question"):
+        services.submit_response(survey=active_survey, token=uuid.uuid4().hex, answers=incomplete)
     with pytest.raises(ValidationError):
-        services.submit_response(survey=active_survey, token=uuid.uuid4().hex, choices={})
+        services.submit_response(survey=active_survey, token=uuid.uuid4().hex, answers={})
     extra = {**choices, 10**9: 1}
     with pytest.raises(ValidationError):
-        services.submit_response(survey=active_survey, token=uuid.uuid4().hex, choices=extra)
+        services.submit_response(survey=active_survey, token=uuid.uuid4().hex, answers=extra)
     assert Submission.objects.count() == 0
 
 
@@ -139,24 +163,24 @@ def test_submit_refuses_an_option_of_another_question(active_survey):
     choices = choices_for(active_survey)
     q1, q2 = choices
     swapped = {q1: choices[q2], q2: choices[q1]}
-    with pytest.raises(ValidationError, match="does not belong"):
-        services.submit_response(survey=active_survey, token="x", choices=swapped)
+    with pytest.raises(ValidationError, match="not one of this question.s options"):
+        services.submit_response(survey=active_survey, token="x", answers=swapped)
     assert Submission.objects.count() == 0
 
 
 def test_submit_refuses_draft_and_closed(draft_survey, closed_survey):
     for survey in (draft_survey, closed_survey):
         with pytest.raises(services.SurveyNotOpen):
-            services.submit_response(survey=survey, token="x", choices=choices_for(survey))
+            services.submit_response(survey=survey, token="x", answers=choices_for(survey))
     assert Submission.objects.count() == 0
 
 
 def test_submit_twice_returns_the_first(active_survey):
     first, created = services.submit_response(
-        survey=active_survey, token="once", choices=choices_for(active_survey, 0)
+        survey=active_survey, token="once", answers=choices_for(active_survey, 0)
     )
     again, created_again = services.submit_response(
-        survey=active_survey, token="once", choices=choices_for(active_survey, 1)
+        survey=active_survey, token="once", answers=choices_for(active_survey, 1)
     )
     assert (created, created_again) == (True, False)
     assert again.pk == first.pk

@@ -53,8 +53,8 @@ def test_missing_answer_shows_the_form_again(client, active_survey, caplog):
     del data[f"q_{question.pk}"]
     response = post(client, active_survey, data)
     assert response.status_code == 200
-    assert b"Please choose an answer." in response.content
-    assert b"Please answer every question. Nothing was saved yet." in response.content
+    assert b"Please answer this question." in response.content
+    assert b"Nothing was saved yet." in response.content
     assert Submission.objects.count() == 0
     # The other answer is kept, so the taker only fills in what is missing.
     other = active_survey.questions.last()
@@ -68,7 +68,7 @@ def test_no_answers_at_all(client, active_survey, caplog):
     data = answer_data(client, active_survey)
     response = post(client, active_survey, {"token": data["token"]})
     assert response.status_code == 200
-    assert response.content.count(b"Please choose an answer.") == 2
+    assert response.content.count(b"Please answer this question.") == 2
     assert Submission.objects.count() == 0
 
 

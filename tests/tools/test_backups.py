@@ -14,7 +14,7 @@ from surveys.models import Survey
 survey = Survey.objects.filter(status="active").order_by("pk").first()
 choices = {q.pk: q.options.first().pk for q in survey.questions.all()}
 submission, created = services.submit_response(
-    survey=survey, token="after-restore", choices=choices
+    survey=survey, token="after-restore", answers=choices
 )
 print(submission.pk, created)
 """

@@ -79,4 +79,4 @@ class Command(BaseCommand):
                 )[0]
                 for question, weighted in structure
             }
-            services.submit_response(survey=survey, token=uuid.uuid4().hex, choices=choices)
+            services.submit_response(survey=survey, token=uuid.uuid4().hex, answers=choices)
