@@ -47,13 +47,15 @@ def wait_for(url, seconds=20):
 
 
 def capture(page, base, name, path, ready=None):
-    page.goto(base + path)
+    """Screenshot `path`, or the page as it is when `path` is None."""
+    if path is not None:
+        page.goto(base + path)
     if ready:
         page.wait_for_selector(ready)
     for label, size in VIEWPORTS.items():
         page.set_viewport_size(size)
         page.screenshot(path=OUT / f"{name}-{label}.png", full_page=True)
-    print(f"{name}: {path}")
+    print(f"{name}: {path or page.url}")
 
 
 def main():
@@ -111,17 +113,33 @@ def shoot(base):
         options = page.get_attribute("a:has-text('Add options')", "href")
         capture(page, base, "08-option-create", options)
         capture(page, base, "09-results", running)
+        page.goto(base + running)
+        chose = page.locator("#chose option").nth(2).get_attribute("value")
+        capture(page, base, "23-results-filtered", f"{running}?chose={chose}")
+        capture(page, base, "24-responses", running + "responses/")
+        page.goto(base + running)
+        answers = page.get_attribute("a:has-text('Read and search all')", "href")
+        capture(page, base, "25-text-answers", answers + "?search=May")
+        page.goto(base + running)
 
         public = page.input_value("#public-url").removeprefix(base)
         capture(page, base, "10-start", public)
         capture(page, base, "11-answer", public + "answer/")
+        page.click("button[type=submit]")
+        capture(page, base, "26-answer-errors", None)
         for group in page.locator("fieldset").all():
-            group.locator("input[type=radio]").first.check()
+            group.locator("input").first.check()
+        page.fill("input[type=number]", "4000")
+        page.click("button[type=submit]")
+        page.fill("input[type=number]", "120")
         page.click("button[type=submit]")
         assert re.search(r"/thanks/$", page.url), page.url
         capture(page, base, "12-thanks", public + "thanks/")
         capture(page, base, "13-not-found", "/s/no-such-survey/")
 
+        page.goto(base + running)
+        page.click("button:has-text('Change questions')")
+        capture(page, base, "27-new-version", None)
         page.goto(base + running)
         page.click("button:has-text('Close survey')")
         capture(page, base, "14-results-closed", running)

@@ -75,6 +75,32 @@ def build_survey(*, owner=None, status=Survey.Status.DRAFT, questions=2, options
     return survey
 
 
+Kind = Question.Kind
+# (kind, settings, number of options): one question of every kind.
+MIXED_QUESTIONS = [
+    (Kind.SINGLE, {}, 3),
+    (Kind.MULTIPLE, {"min_choices": 1, "max_choices": 2}, 4),
+    (Kind.SHORT_TEXT, {}, 0),
+    (Kind.LONG_TEXT, {"required": False}, 0),
+    (Kind.NUMBER, {"min_value": 0, "max_value": 100}, 0),
+    (Kind.RATING_5, {}, 0),
+    (Kind.RATING_10, {"required": False}, 0),
+    (Kind.NPS, {"required": False, "help_text": "0 is not at all, 10 extremely likely."}, 0),
+]
+
+
+def build_mixed_survey(*, owner=None, status=Survey.Status.DRAFT, **kwargs):
+    """A survey with one question of every kind (see MIXED_QUESTIONS)."""
+    survey = SurveyFactory(status=status, **({"owner": owner} if owner else {}), **kwargs)
+    for position, (kind, details, options) in enumerate(MIXED_QUESTIONS, start=1):
+        question = QuestionFactory(
+            survey=survey, kind=kind, position=position, prompt=f"{kind.label}?", **details
+        )
+        for o in range(options):
+            OptionFactory(question=question, position=o + 1, text=f"{kind.label} {o + 1}")
+    return survey
+
+
 def add_submissions(survey, count, pick=lambda options, n: options[n % len(options)]):
     """Store `count` complete submissions in bulk, with their tallies; `pick` chooses each
     answer's option."""

@@ -3,7 +3,7 @@ number of answers. Unfiltered counts come from the tallies kept with every submi
 filtered ones ("only takers who chose X") are counted from the answers."""
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 from django.db.models import Count, F, Window
 from django.db.models.functions import RowNumber
@@ -119,14 +119,30 @@ def _number_bars(question, distribution, answered):
     elif len(distribution) <= HISTOGRAM_BINS:
         pairs = [(_plain(value), n) for value, n in distribution]
     else:
-        lowest, highest = distribution[0][0], distribution[-1][0]
-        width = (highest - lowest) / HISTOGRAM_BINS
-        bins = [0] * HISTOGRAM_BINS
-        for value, n in distribution:
-            bins[min(int((value - lowest) / width), HISTOGRAM_BINS - 1)] += n
-        edges = [_plain(round(lowest + i * width, 2)) for i in range(HISTOGRAM_BINS + 1)]
-        pairs = [(f"{edges[i]} to {edges[i + 1]}", n) for i, n in enumerate(bins)]
+        pairs = _histogram(distribution)
     return [Bar(label, n, _percent(n, answered)) for label, n in pairs]
+
+
+def _nice_width(span):
+    """The smallest 1, 2 or 5 times a power of ten that splits `span` into at most
+    HISTOGRAM_BINS bins."""
+    raw = Decimal(span) / HISTOGRAM_BINS
+    magnitude = Decimal(10) ** (raw.adjusted() if raw else 0)
+    return next(step * magnitude for step in (1, 2, 5, 10) if step * magnitude >= raw)
+
+
+def _histogram(distribution):
+    """(label, count) per range of equal, round width: "100 to under 200"."""
+    lowest, highest = Decimal(distribution[0][0]), Decimal(distribution[-1][0])
+    width = _nice_width(highest - lowest)
+    start = (lowest / width).to_integral_value(rounding=ROUND_FLOOR) * width
+    bins = [0] * (int((highest - start) // width) + 1)
+    for value, n in distribution:
+        bins[int((Decimal(value) - start) // width)] += n
+    return [
+        (f"{_plain(start + i * width)} to under {_plain(start + (i + 1) * width)}", n)
+        for i, n in enumerate(bins)
+    ]
 
 
 def _distributions(answers, questions):

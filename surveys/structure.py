@@ -46,6 +46,29 @@ class QuestionSpec:
         return range(low, high + 1)
 
     @property
+    def hint(self):
+        """What a taker needs beyond the prompt: the help text, then any limits."""
+        parts = [self.help_text] if self.help_text else []
+        low, high = self.min_choices, self.max_choices
+        if self.kind == Question.Kind.MULTIPLE:
+            if low and high:
+                parts.append(f"Tick {low} to {high}." if low != high else f"Tick {low}.")
+            elif low:
+                parts.append(f"Tick at least {low}.")
+            elif high:
+                parts.append(f"Tick up to {high}.")
+            else:
+                parts.append("Tick all that apply.")
+        low, high = self.min_value_text, self.max_value_text
+        if low is not None and high is not None:
+            parts.append(f"A number from {low} to {high}.")
+        elif low is not None:
+            parts.append(f"A number of at least {low}.")
+        elif high is not None:
+            parts.append(f"A number up to {high}.")
+        return " ".join(parts)
+
+    @property
     def min_value_text(self):
         return _plain(self.min_value)
 

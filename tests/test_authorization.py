@@ -3,17 +3,24 @@
 import pytest
 from django.urls import reverse
 
-from surveys.factories import build_survey
+from surveys.factories import QuestionFactory, build_survey
+from surveys.models import Question
 
 from .helpers import database_state
 
 pytestmark = pytest.mark.django_db
 
-# (url name, which object's id it takes)
-CREATOR_URLS = [
+# (url name, which object's id it takes, then any further URL arguments)
+URLS = [
     ("surveys:results", "survey"),
+    ("surveys:responses", "survey"),
     ("surveys:edit", "survey"),
     ("surveys:export_csv", "survey"),
+    ("surveys:export_xlsx", "survey"),
+    ("surveys:export_summary", "survey"),
+    ("surveys:qr", "survey", "svg"),
+    ("surveys:qr", "survey", "png"),
+    ("surveys:new_version", "survey"),
     ("surveys:start", "survey"),
     ("surveys:close", "survey"),
     ("surveys:reopen", "survey"),
@@ -23,24 +30,46 @@ CREATOR_URLS = [
     ("surveys:question_create", "survey"),
     ("surveys:question_edit", "question"),
     ("surveys:question_delete", "question"),
+    ("surveys:question_move", "question", "up"),
+    ("surveys:question_move", "question", "down"),
+    ("surveys:question_answers", "text_question"),
     ("surveys:option_create", "question"),
     ("surveys:option_edit", "option"),
     ("surveys:option_delete", "option"),
+    ("surveys:option_move", "option", "up"),
+    ("surveys:option_move", "option", "down"),
 ]
-FORM_DATA = {"title": "Hijacked", "prompt": "Hijacked", "text": "Hijacked", "max_responses": "1"}
+CREATOR_URLS = [(name, kind, tuple(extra)) for name, kind, *extra in URLS]
+FORM_DATA = {
+    "title": "Hijacked",
+    "prompt": "Hijacked",
+    "kind": "single",
+    "text": "Hijacked",
+    "max_responses": "1",
+}
 
 
 @pytest.fixture(params=["draft", "active"])
 def target(request, owner):
     survey = build_survey(owner=owner, status=request.param)
-    question = survey.questions.first()
-    return {"survey": survey, "question": question, "option": question.options.first()}
+    question = survey.questions.last()  # the last, so it can move up
+    text_question = QuestionFactory(survey=survey, kind=Question.Kind.SHORT_TEXT, position=9)
+    return {
+        "survey": survey,
+        "question": question,
+        "text_question": text_question,
+        "option": question.options.last(),
+    }
 
 
-@pytest.mark.parametrize("name, kind", CREATOR_URLS)
+def url_for(target, name, kind, extra):
+    return reverse(name, args=[target[kind].pk, *extra])
+
+
+@pytest.mark.parametrize("name, kind, extra", CREATOR_URLS)
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_anonymous_is_sent_to_log_in(client, target, name, kind, method):
-    url = reverse(name, args=[target[kind].pk])
+def test_anonymous_is_sent_to_log_in(client, target, name, kind, extra, method):
+    url = url_for(target, name, kind, extra)
     before = database_state()
     response = client.post(url, FORM_DATA) if method == "post" else client.get(url)
     assert response.status_code == 302
@@ -48,20 +77,20 @@ def test_anonymous_is_sent_to_log_in(client, target, name, kind, method):
     assert database_state() == before
 
 
-@pytest.mark.parametrize("name, kind", CREATOR_URLS)
+@pytest.mark.parametrize("name, kind, extra", CREATOR_URLS)
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_other_user_gets_404(outsider_client, target, name, kind, method):
+def test_other_user_gets_404(outsider_client, target, name, kind, extra, method):
     before = database_state()
-    response = getattr(outsider_client, method)(reverse(name, args=[target[kind].pk]), FORM_DATA)
+    response = getattr(outsider_client, method)(url_for(target, name, kind, extra), FORM_DATA)
     assert response.status_code == 404
     assert database_state() == before
 
 
-@pytest.mark.parametrize("name, kind", CREATOR_URLS)
+@pytest.mark.parametrize("name, kind, extra", CREATOR_URLS)
 @pytest.mark.parametrize("pk", [0, 987654, 2**63, 10**30])
-def test_unknown_and_huge_ids_are_404(owner_client, target, name, kind, pk):
+def test_unknown_and_huge_ids_are_404(owner_client, target, name, kind, extra, pk):
     before = database_state()
-    assert owner_client.post(reverse(name, args=[pk]), FORM_DATA).status_code == 404
+    assert owner_client.post(reverse(name, args=[pk, *extra]), FORM_DATA).status_code == 404
     assert database_state() == before
 
 

@@ -163,7 +163,7 @@ def test_submit_refuses_an_option_of_another_question(active_survey):
     choices = choices_for(active_survey)
     q1, q2 = choices
     swapped = {q1: choices[q2], q2: choices[q1]}
-    with pytest.raises(ValidationError, match="not one of this question.s options"):
+    with pytest.raises(ValidationError, match="not one of this question's options"):
         services.submit_response(survey=active_survey, token="x", answers=swapped)
     assert Submission.objects.count() == 0
 

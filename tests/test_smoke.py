@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from surveys.factories import build_survey
-from surveys.models import Survey
+from surveys.factories import build_mixed_survey, build_survey
+from surveys.models import Question, Survey
 
 from .helpers import close_response
 
@@ -15,6 +15,8 @@ def pages(owner, draft_survey, active_survey):
     option = question.options.first()
     token = active_survey.public_token
     closed = build_survey(owner=owner, status=Survey.Status.CLOSED)
+    mixed = build_mixed_survey(owner=owner, status=Survey.Status.ACTIVE)
+    text = mixed.questions.get(kind=Question.Kind.SHORT_TEXT)
     return {
         "anonymous": [
             ("landing", [], 200),
@@ -30,6 +32,8 @@ def pages(owner, draft_survey, active_survey):
             ("accounts:settings", [], 302),
             ("public:start", [token], 200),
             ("public:answer", [token], 200),
+            ("public:start", [mixed.public_token], 200),
+            ("public:answer", [mixed.public_token], 200),
             ("public:thanks", [token], 200),
             ("public:start", [closed.public_token], 410),
             ("surveys:list", [], 302),
@@ -49,7 +53,15 @@ def pages(owner, draft_survey, active_survey):
             ("surveys:results", [draft_survey.pk], 200),
             ("surveys:results", [active_survey.pk], 200),
             ("surveys:results", [closed.pk], 200),
+            ("surveys:results", [mixed.pk], 200),
+            ("surveys:responses", [mixed.pk], 200),
+            ("surveys:responses", [active_survey.pk], 200),
+            ("surveys:question_answers", [text.pk], 200),
             ("surveys:export_csv", [active_survey.pk], 200),
+            ("surveys:export_csv", [mixed.pk], 200),
+            ("surveys:export_xlsx", [mixed.pk], 200),
+            ("surveys:export_summary", [mixed.pk], 200),
+            ("surveys:qr", [mixed.pk, "svg"], 200),
             ("surveys:delete", [draft_survey.pk], 200),
             ("surveys:question_create", [draft_survey.pk], 200),
             ("surveys:question_edit", [question.pk], 200),

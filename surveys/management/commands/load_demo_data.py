@@ -7,43 +7,105 @@ from django.db import transaction
 
 from accounts.models import VerifiedEmail
 from surveys import services
+from surveys.models import Question
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "canvass-demo"
 
+SINGLE, MULTIPLE = Question.Kind.SINGLE, Question.Kind.MULTIPLE
+
+# (prompt, question settings, [(option, weight), ...]); weights make results look real.
 RUNNING_SURVEY = (
     "Team offsite 2027",
     [
-        # (prompt, [(option, weight), ...]) — weights make the results look like real opinions.
-        ("Where should we go?", [("The coast", 5), ("The mountains", 3), ("A city break", 2)]),
-        ("How many days?", [("One", 2), ("Two", 6), ("Three", 3), ("Four or more", 1)]),
         (
-            "Which month suits you best?",
-            [("April", 2), ("May", 5), ("June", 4), ("September", 3)],
+            "Where should we go?",
+            {},
+            [("The coast", 5), ("The mountains", 3), ("A city break", 2)],
         ),
-        ("Should partners be invited?", [("Yes", 3), ("No", 4), ("No opinion", 2)]),
+        ("How many days?", {}, [("One", 2), ("Two", 6), ("Three", 3), ("Four or more", 1)]),
+        (
+            "Which activities would you enjoy?",
+            {"kind": MULTIPLE, "max_choices": 3, "help_text": "Each takes half a day."},
+            [("Hiking", 5), ("Cooking class", 3), ("Board games", 4), ("Sailing", 2)],
+        ),
+        (
+            "How likely are you to recommend last year's offsite to a new colleague?",
+            {"kind": Question.Kind.NPS},
+            [],
+        ),
+        ("How was the food last time?", {"kind": Question.Kind.RATING_5}, []),
+        (
+            "How far would you travel, in kilometres?",
+            {"kind": Question.Kind.NUMBER, "min_value": 0, "max_value": 2000},
+            [],
+        ),
+        (
+            "Anything else we should know?",
+            {
+                "kind": Question.Kind.LONG_TEXT,
+                "required": False,
+                "help_text": "Dietary needs, dates you can't make, ideas.",
+            },
+            [],
+        ),
     ],
 )
 DRAFT_SURVEY = (
     "Office move feedback",
     [
-        ("How do you get to work?", [("Walk", 1), ("Bike", 1), ("Public transport", 1)]),
-        ("Would you use a shared desk?", [("Yes", 1), ("No", 1)]),
+        (
+            "How do you get to work?",
+            {"kind": MULTIPLE},
+            [("Walk", 1), ("Bike", 1), ("Public transport", 1), ("Car", 1)],
+        ),
+        ("Would you use a shared desk?", {}, [("Yes", 1), ("No", 1)]),
+        ("What should the new office have?", {"kind": Question.Kind.SHORT_TEXT}, []),
     ],
 )
+REMARKS = [
+    "Vegetarian food, please.",
+    "I can't make the first week of May.",
+    "Somewhere reachable by train would be great.",
+    "More free time in the afternoons.",
+    "Last year's quiz night was the best part!",
+]
+# Answer weights on each rating scale, lowest value first: most people are fairly happy.
+SCALE_WEIGHTS = {
+    Question.Kind.NPS: [1, 1, 1, 2, 2, 3, 5, 9, 14, 10, 8],
+    Question.Kind.RATING_5: [1, 2, 6, 9, 5],
+}
 
 
 def _build(owner, spec):
     title, questions = spec
     survey = services.create_survey(owner=owner, title=title)
     structure = []
-    for prompt, options in questions:
-        question = services.add_question(survey=survey, prompt=prompt)
+    for prompt, details, options in questions:
+        question = services.add_question(survey=survey, prompt=prompt, **details)
         weighted = [
-            (services.add_option(question=question, text=text), weight) for text, weight in options
+            (services.add_option(question=question, text=text).pk, weight)
+            for text, weight in options
         ]
         structure.append((question, weighted))
     return survey, structure
+
+
+def _answer(rng, question, weighted):
+    """A plausible answer to `question`, or None to leave an optional one out."""
+    pks, weights = [pk for pk, _ in weighted], [weight for _, weight in weighted]
+    kind = question.kind
+    if kind == SINGLE:
+        return rng.choices(pks, weights=weights)[0]
+    if kind == MULTIPLE:
+        picked = {rng.choices(pks, weights=weights)[0] for _ in range(rng.randint(1, 3))}
+        return sorted(picked)
+    if kind in SCALE_WEIGHTS:
+        low, high = Question.SCALES[kind]
+        return rng.choices(range(low, high + 1), weights=SCALE_WEIGHTS[kind])[0]
+    if kind == Question.Kind.NUMBER:
+        return 10 * round(rng.triangular(2, 150, 30))
+    return rng.choice(REMARKS) if rng.random() < 0.3 else None
 
 
 class Command(BaseCommand):
@@ -72,11 +134,7 @@ class Command(BaseCommand):
         survey, structure = _build(owner, RUNNING_SURVEY)
         services.publish_survey(survey=survey)
         for _ in range(submissions):
-            choices = {
-                question.pk: rng.choices(
-                    [option.pk for option, _ in weighted],
-                    weights=[weight for _, weight in weighted],
-                )[0]
-                for question, weighted in structure
+            answers = {
+                question.pk: _answer(rng, question, weighted) for question, weighted in structure
             }
-            services.submit_response(survey=survey, token=uuid.uuid4().hex, answers=choices)
+            services.submit_response(survey=survey, token=uuid.uuid4().hex, answers=answers)
