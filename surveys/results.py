@@ -3,7 +3,7 @@ number of answers. Unfiltered counts come from the tallies kept with every submi
 filtered ones ("only takers who chose X") are counted from the answers."""
 
 from dataclasses import dataclass
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, F, Window
 from django.db.models.functions import RowNumber
@@ -12,6 +12,7 @@ from . import tallies
 from .models import Answer, Question, Submission
 
 TEXT_SAMPLES = 3
+CENT = Decimal("0.01")  # means are shown to two places, halves rounded up
 HISTOGRAM_BINS = 8
 
 
@@ -103,7 +104,7 @@ def _stats(question, distribution):
         nps = round(100 * (promoters - detractors) / count)
     return NumberStats(
         count=count,
-        mean=round(mean, 2),
+        mean=mean.quantize(CENT, rounding=ROUND_HALF_UP),
         median=_median(distribution, count).normalize(),
         lowest=distribution[0][0],
         highest=distribution[-1][0],
