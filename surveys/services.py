@@ -107,6 +107,11 @@ def _set_details(question, details):
     question.drop_settings_of_other_kinds()
 
 
+def rename_survey(*, survey, title):
+    survey.title = title
+    survey.save(update_fields=["title", "updated_at"])
+
+
 @transaction.atomic
 def add_question(*, survey, prompt, **details):
     """`details` are further QUESTION_FIELDS (kind, help_text, required, limits)."""

@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.survey_create, name="create"),
     path("<int:pk>/", views.survey_results, name="results"),
     path("<int:pk>/edit/", views.survey_edit, name="edit"),
+    path("<int:pk>/rename/", views.survey_rename, name="rename"),
     path("<int:pk>/responses/", views.survey_responses, name="responses"),
     path("<int:pk>/export.csv", views.survey_export_csv, name="export_csv"),
     path("<int:pk>/export.xlsx", views.survey_export_xlsx, name="export_xlsx"),

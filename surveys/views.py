@@ -116,6 +116,18 @@ def survey_create(request):
 
 
 @login_required
+def survey_rename(request, pk):
+    """The title can change at any time: no answer refers to it."""
+    survey = _get_survey_for_user(request.user, pk)
+    form = SurveyForm(request.POST or None, instance=survey)
+    if form.is_valid():
+        services.rename_survey(survey=survey, title=form.cleaned_data["title"])
+        messages.success(request, "Title saved.")
+        return redirect(survey)
+    return render(request, "surveys/create.html", {"form": form, "survey": survey})
+
+
+@login_required
 def survey_edit(request, pk):
     survey = _get_survey_for_user(request.user, pk)
     if not survey.is_draft:

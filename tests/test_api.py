@@ -326,3 +326,75 @@ def test_question_and_option_edits_in_draft(owner_api, draft_survey):
     assert owner_api.delete(f"/api/v1/questions/{question.pk}/").status_code == 204
     assert not Option.objects.filter(pk=option.pk).exists()
     assert not Question.objects.filter(pk=question.pk).exists()
+
+
+def test_every_kind_of_question_through_the_api(owner_api):
+    survey_id = owner_api.post("/api/v1/surveys/", {"title": "Kinds"}, format="json").json()["id"]
+    url = f"/api/v1/surveys/{survey_id}/questions/"
+    tick = owner_api.post(
+        url, {"prompt": "Tick", "kind": "multiple", "maxChoices": 2}, format="json"
+    ).json()
+    for text in ("A", "B", "C"):
+        owner_api.post(f"/api/v1/questions/{tick['id']}/options/", {"text": text}, format="json")
+    note = owner_api.post(
+        url, {"prompt": "Note", "kind": "short_text", "required": False}, format="json"
+    ).json()
+    size = owner_api.post(
+        url, {"prompt": "Size", "kind": "number", "minValue": "1", "maxValue": "9"}, format="json"
+    ).json()
+    nps = owner_api.post(url, {"prompt": "NPS", "kind": "nps"}, format="json").json()
+    assert (size["kind"], size["minValue"], note["required"]) == ("number", "1.0000", False)
+    bad = owner_api.post(
+        url, {"prompt": "X", "kind": "number", "minValue": 5, "maxValue": 1}, format="json"
+    )
+    assert bad.status_code == 400 and "maxValue" in bad.json()
+    no_options = owner_api.post(
+        f"/api/v1/questions/{nps['id']}/options/", {"text": "0"}, format="json"
+    )
+    assert no_options.status_code == 400
+    assert owner_api.post(f"/api/v1/surveys/{survey_id}/publish/").status_code == 200
+    survey = Survey.objects.get(pk=survey_id)
+
+    public = APIClient().get(f"/api/v1/public/surveys/{survey.public_token}/").json()
+    assert [q["kind"] for q in public["questions"]] == ["multiple", "short_text", "number", "nps"]
+    assert public["questions"][1]["maxLength"] == 200
+
+    a, b, c = (
+        o["id"] for o in owner_api.get(f"/api/v1/questions/{tick['id']}/").json()["options"]
+    )
+    good = [
+        {"questionId": tick["id"], "optionIds": [a, c]},
+        {"questionId": note["id"], "text": "Fine"},
+        {"questionId": size["id"], "number": 4.5},
+        {"questionId": nps["id"], "number": 9},
+    ]
+    wrong = {
+        "too many": [{**good[0], "optionIds": [a, b, c]}, *good[1:]],
+        "off scale": [*good[:3], {"questionId": nps["id"], "number": 11}],
+        "out of range": [good[0], good[1], {**good[2], "number": 10}, good[3]],
+        "two values": [{**good[0], "text": "x"}, *good[1:]],
+        "nul": [good[0], {**good[1], "text": "a\x00b"}, *good[2:]],
+    }
+    for name, answers in wrong.items():
+        response = submit(APIClient(), survey, answers, key=name.replace(" ", "-"))
+        assert response.status_code == 400, name
+    assert Submission.objects.count() == 0
+    assert submit(APIClient(), survey, good).status_code == 201
+    assert submit(APIClient(), survey, [good[0], good[2], good[3]], key="k2").status_code == 201
+
+    results = owner_api.get(f"/api/v1/surveys/{survey_id}/results/").json()["questions"]
+    assert [(bar["label"], bar["count"]) for bar in results[0]["bars"]] == [
+        ("A", 2),
+        ("B", 0),
+        ("C", 2),
+    ]
+    assert results[1]["answered"] == 1 and results[1]["texts"] == ["Fine"]
+    assert results[2]["stats"]["mean"] == 4.5 and results[3]["stats"]["nps"] == 100
+    responses = owner_api.get(f"/api/v1/surveys/{survey_id}/responses/").json()["results"]
+    assert {(x["optionId"], x["text"], x["number"]) for x in responses[1]["answers"]} == {
+        (a, "", None),
+        (c, "", None),
+        (None, "Fine", None),
+        (None, "", 4.5),
+        (None, "", 9),
+    }

@@ -15,6 +15,7 @@ URLS = [
     ("surveys:results", "survey"),
     ("surveys:responses", "survey"),
     ("surveys:edit", "survey"),
+    ("surveys:rename", "survey"),
     ("surveys:export_csv", "survey"),
     ("surveys:export_xlsx", "survey"),
     ("surveys:export_summary", "survey"),

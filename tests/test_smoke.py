@@ -49,6 +49,7 @@ def pages(owner, draft_survey, active_survey):
             ("accounts:delete_account", [], 200),
             ("surveys:create", [], 200),
             ("surveys:edit", [draft_survey.pk], 200),
+            ("surveys:rename", [active_survey.pk], 200),
             ("surveys:edit", [active_survey.pk], 302),
             ("surveys:results", [draft_survey.pk], 200),
             ("surveys:results", [active_survey.pk], 200),

@@ -164,3 +164,14 @@ def test_one_response_per_browser_can_be_turned_off(owner_client, client, active
     assert client.post(answer_url(active_survey), second).status_code == 302
     assert client.post(answer_url(active_survey), second).status_code == 302  # a replay
     assert Submission.objects.count() == 2
+
+
+def test_a_started_survey_can_be_renamed(owner_client, active_survey):
+    response = owner_client.post(
+        reverse("surveys:rename", args=[active_survey.pk]), {"title": "Better title"}
+    )
+    assert response.url == reverse("surveys:results", args=[active_survey.pk])
+    active_survey.refresh_from_db()
+    assert active_survey.title == "Better title"
+    blank = owner_client.post(reverse("surveys:rename", args=[active_survey.pk]), {"title": " "})
+    assert blank.status_code == 200 and "This field is required." in blank.content.decode()

@@ -29,7 +29,7 @@ def test_creator_signs_up_builds_starts_and_reads_results(page, live_server):
         ("Dessert?", ["Yes", "No", "Maybe"]),
     ]:
         page.get_by_role("button", name="Add another question").click()
-        page.get_by_label("Question").fill(prompt)
+        page.get_by_label("Question:", exact=True).fill(prompt)
         page.get_by_role("button", name="Add question").click()
         for text in options:
             page.get_by_label("Option").fill(text)
@@ -37,6 +37,13 @@ def test_creator_signs_up_builds_starts_and_reads_results(page, live_server):
             expect(page.get_by_role("listitem").filter(has_text=text)).to_be_visible()
         page.get_by_role("button", name="Done").click()
     expect(page.get_by_role("heading", name="2. Dessert?")).to_be_visible()
+    page.get_by_role("button", name="Add another question").click()
+    page.get_by_label("Question:", exact=True).fill("How hungry are you?")
+    page.get_by_label("Rating 1–5").check()
+    page.get_by_role("button", name="Add question").click()
+    expect(page.get_by_text("Question added.")).to_be_visible()
+    page.get_by_role("button", name="Move question 3 up").click()
+    expect(page.get_by_role("heading", name="2. How hungry are you?")).to_be_visible()
 
     page.get_by_role("button", name="Start survey").click()
     expect(page.get_by_text("Your survey is running")).to_be_visible()
@@ -46,8 +53,23 @@ def test_creator_signs_up_builds_starts_and_reads_results(page, live_server):
     assert page.evaluate("navigator.clipboard.readText()") == link
     assert link.startswith(live_server.url + "/s/")
     survey = Survey.objects.get(owner__username="ada")
-    assert survey.is_active and survey.questions.count() == 2
+    assert survey.is_active and survey.questions.count() == 3
+    results = page.url
 
+    page.goto(link)
+    page.get_by_role("button", name="Start survey").click()
+    page.get_by_label("Pizza").check()
+    page.get_by_label("4", exact=True).check()
+    page.get_by_label("Yes").check()
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_role("heading", name="Thank you!")).to_be_visible()
+
+    page.goto(results)
+    expect(page.get_by_text("Mean")).to_be_visible()
+    page.get_by_label("Show only takers who chose").select_option(label="Pasta")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_text("Showing the 0 responses that chose “Pasta”")).to_be_visible()
+    page.get_by_role("link", name="Show everyone").click()
     page.get_by_role("button", name="Close survey").click()
     expect(page.get_by_text("Survey closed.")).to_be_visible()
     assert get_user_model().objects.filter(username="ada").exists()

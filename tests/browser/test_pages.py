@@ -4,8 +4,9 @@ on a 375-px phone no sideways scrolling and tap targets of at least 24 by 24 px.
 import pytest
 from django.urls import reverse
 
-from surveys.factories import add_submissions, build_survey
-from surveys.models import Survey
+from surveys import services
+from surveys.factories import add_submissions, build_mixed_survey, build_survey
+from surveys.models import Question, Survey
 
 from .conftest import axe_violations, log_in, phone_problems
 
@@ -20,6 +21,23 @@ def site(owner):
     closed = build_survey(owner=owner, status=Survey.Status.CLOSED, title="Last year's poll")
     question = draft.questions.first()
     option = question.options.first()
+    mixed = build_mixed_survey(owner=owner, status=Survey.Status.ACTIVE, title="Every kind")
+    mixed_draft = build_mixed_survey(owner=owner, title="Every kind, draft")
+    kinds = {q.kind: q for q in mixed.questions.prefetch_related("options")}
+    for n in range(12):
+        services.submit_response(
+            survey=mixed,
+            token=f"t{n}",
+            answers={
+                kinds["single"].pk: kinds["single"].options.first().pk,
+                kinds["multiple"].pk: [kinds["multiple"].options.last().pk],
+                kinds["short_text"].pk: f"Answer number {n}",
+                kinds["number"].pk: n * 7,
+                kinds["rating_5"].pk: 1 + n % 5,
+                kinds["nps"].pk: n % 11,
+            },
+        )
+    chose = kinds["single"].options.first().pk
     return {
         "public": [
             reverse("landing"),
@@ -32,6 +50,7 @@ def site(owner):
             reverse("public:answer", args=[active.public_token]),
             reverse("public:thanks", args=[active.public_token]),
             reverse("public:start", args=[closed.public_token]),
+            reverse("public:answer", args=[mixed.public_token]),
             "/no-such-page/",
         ],
         "creator": [
@@ -51,6 +70,16 @@ def site(owner):
             reverse("surveys:results", args=[active.pk]),
             reverse("surveys:results", args=[closed.pk]),
             reverse("surveys:results", args=[draft.pk]),
+            reverse("surveys:results", args=[mixed.pk]),
+            f"{reverse('surveys:results', args=[mixed.pk])}?chose={chose}",
+            reverse("surveys:responses", args=[mixed.pk]),
+            reverse("surveys:question_answers", args=[kinds["short_text"].pk]),
+            reverse("surveys:rename", args=[mixed.pk]),
+            reverse("surveys:edit", args=[mixed_draft.pk]),
+            reverse(
+                "surveys:question_edit",
+                args=[mixed_draft.questions.get(kind=Question.Kind.NUMBER).pk],
+            ),
         ],
     }
 
@@ -78,7 +107,15 @@ def test_creator_pages(page, context, live_server, owner, site):
 def test_pages_with_form_errors(page, context, live_server, owner, active_survey):
     page.goto(reverse("public:answer", args=[active_survey.public_token]))
     page.get_by_role("button", name="Submit").click()
-    assert page.get_by_text("Please answer every question").is_visible()
+    assert page.get_by_text("Please check the answers marked below").is_visible()
+    assert axe_violations(page) == [] and phone_problems(page) == []
+
+    mixed = build_mixed_survey(owner=owner, status=Survey.Status.ACTIVE)
+    page.goto(reverse("public:answer", args=[mixed.public_token]))
+    page.get_by_label("Number?").fill("1000")
+    page.get_by_role("button", name="Submit").click()
+    assert page.get_by_text("Enter 100 or less.").is_visible()
+    assert page.get_by_label("Number?").get_attribute("aria-invalid") == "true"
     assert axe_violations(page) == [] and phone_problems(page) == []
 
     log_in(context, live_server, owner)

@@ -32,10 +32,13 @@ def wait_until(predicate, seconds=20):
 
 
 def answer_form(browser, token):
-    """GET the answer form and fill it in with the first option of every question."""
+    """GET the answer form and fill in every question: the first option or scale value,
+    5 for a number, a short text otherwise."""
     page, fields = browser.form_fields(f"/s/{token}/answer/")
     for name in dict.fromkeys(re.findall(r'name="(q_\d+)"', page.text)):
-        fields[name] = re.search(rf'name="{name}" value="(\d+)"', page.text).group(1)
+        choice = re.search(rf'name="{name}" value="(\d+)"', page.text)
+        number = f'name="{name}" id="id_{name}" type="number"' in page.text
+        fields[name] = choice.group(1) if choice else "5" if number else "Fine"
     return fields
 
 
@@ -59,7 +62,10 @@ def test_creator_and_taker_journeys(stack, browser, sql):
     response = browser.post("/surveys/new/", {**fields, "title": "Through the proxy"})
     survey_id = int(re.search(r"/surveys/(\d+)/edit/$", response.url).group(1))
     _, fields = browser.form_fields(f"/surveys/{survey_id}/questions/new/")
-    response = browser.post(f"/surveys/{survey_id}/questions/new/", {**fields, "prompt": "Works?"})
+    response = browser.post(
+        f"/surveys/{survey_id}/questions/new/",
+        {**fields, "prompt": "Works?", "kind": "single", "required": "on"},
+    )
     options_path = response.url.removeprefix(stack.url)
     for text in ("Yes", "No"):
         _, fields = browser.form_fields(options_path)
@@ -232,7 +238,13 @@ def test_killed_worker_loses_no_acknowledged_submission(stack, demo_token, sql):
         " WHERE s.token = ANY(%s)",
         acknowledged,
     )[0][0]
-    assert answers == 4 * len(acknowledged)  # the demo survey has four questions
+    # one answer row per question: answer_form fills every question with one value
+    questions = sql(
+        "SELECT count(*) FROM surveys_question q JOIN surveys_survey s ON s.id = q.survey_id"
+        " WHERE s.public_token = %s",
+        demo_token,
+    )[0][0]
+    assert questions == 7 and answers == questions * len(acknowledged)
     # The master replaces the killed worker.
     assert wait_until(
         lambda: (
