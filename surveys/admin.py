@@ -6,7 +6,7 @@ from .models import Answer, Option, Question, Submission, Survey
 class QuestionInline(admin.TabularInline):
     model = Question
     extra = 0
-    fields = ["position", "prompt"]
+    fields = ["position", "kind", "prompt", "required"]
 
 
 class OptionInline(admin.TabularInline):
@@ -18,24 +18,24 @@ class OptionInline(admin.TabularInline):
 class AnswerInline(admin.TabularInline):
     model = Answer
     extra = 0
-    fields = ["question", "option"]
+    fields = ["question", "option", "text", "number"]
     raw_id_fields = ["question", "option"]
 
 
 @admin.register(Survey)
 class SurveyAdmin(admin.ModelAdmin):
-    list_display = ["title", "owner", "status", "created_at", "started_at", "closed_at"]
+    list_display = ["title", "version", "owner", "status", "created_at", "started_at", "closed_at"]
     list_filter = ["status", "created_at"]
     search_fields = ["title", "owner__username", "public_token"]
     readonly_fields = ["public_token", "created_at", "updated_at"]
-    raw_id_fields = ["owner"]
+    raw_id_fields = ["owner", "previous_version"]
     inlines = [QuestionInline]
 
 
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
-    list_display = ["prompt", "survey", "position"]
-    list_filter = ["survey__status"]
+    list_display = ["prompt", "kind", "required", "survey", "position"]
+    list_filter = ["kind", "required", "survey__status"]
     search_fields = ["prompt", "survey__title"]
     raw_id_fields = ["survey"]
     inlines = [OptionInline]

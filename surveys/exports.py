@@ -9,6 +9,7 @@ from itertools import groupby
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from .models import Answer
 
@@ -120,24 +121,31 @@ def stream_responses_csv(survey, questions):
         yield writer.writerow(row)
 
 
-def _text_cell(sheet, value):
-    # Typed as a string, so a text starting with "=" is shown, never run as a formula.
+def _xlsx_value(sheet, value):
+    """Numbers as numbers; texts as strings, never formulas, without the control characters
+    XML can't hold (a taker's text may contain them)."""
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    if not value.startswith("="):
+        return value  # openpyxl stores any other text as a string
     cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"
+    cell.data_type = "s"  # shown as typed, not run
     return cell
 
 
 def responses_xlsx(survey, questions):
     """The responses as an XLSX file (an open temporary file, at its start).
 
-    openpyxl's write-only mode streams rows to disk, so memory stays flat; numbers stay
-    numbers, texts are typed as strings.
+    openpyxl's write-only mode streams rows to disk, so memory stays flat (with lxml
+    installed it also writes them about a third faster); numbers stay numbers, texts are
+    typed as strings.
     """
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Responses")
-    sheet.append([_text_cell(sheet, cell) for cell in _header(questions)])
+    sheet.append([_xlsx_value(sheet, cell) for cell in _header(questions)])
     for submission_id, created_at, values in _records(survey, questions):
-        cells = [v if isinstance(v, Decimal) else _text_cell(sheet, v) for v in values]
+        cells = [_xlsx_value(sheet, value) for value in values]
         sheet.append([submission_id, created_at.replace(tzinfo=None), *cells])
     out = tempfile.TemporaryFile()  # noqa: SIM115 - the response closes it once sent
     book.save(out)

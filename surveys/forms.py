@@ -71,19 +71,27 @@ class QuestionForm(forms.ModelForm):
             "kind": "Type of answer",
             "help_text": "Help text (optional)",
             "required": "Takers must answer this question",
-            "min_choices": "Multiple choice: at least this many ticks",
-            "max_choices": "Multiple choice: at most this many ticks",
-            "min_value": "Number: lowest accepted",
-            "max_value": "Number: highest accepted",
+            "min_choices": "At least",
+            "max_choices": "At most",
+            "min_value": "Lowest",
+            "max_value": "Highest",
         }
         help_texts = {
             "help_text": "Shown under the question, e.g. what to count or which period.",
-            "min_choices": "Leave the limits empty for none.",
         }
         widgets = {
             "prompt": forms.TextInput(attrs={"autofocus": True}),
             "kind": forms.RadioSelect,
         }
+
+    def main_fields(self):
+        return [self[name] for name in ("prompt", "kind", "help_text", "required")]
+
+    def choice_limits(self):
+        return [self["min_choices"], self["max_choices"]]
+
+    def number_limits(self):
+        return [self["min_value"], self["max_value"]]
 
 
 class OptionForm(forms.ModelForm):

@@ -20,6 +20,7 @@ Kind = Question.Kind
 
 TEXTS = [
     '=HYPERLINK("http://evil")',
+    "bell\x07 inside",
     "+1",
     "-2",
     "@cmd",
@@ -101,8 +102,10 @@ def test_xlsx_keeps_numbers_as_numbers_and_formulas_as_text(owner_client, mixed)
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     column = {kind: 2 + n for n, kind in enumerate(q)}
     assert len(rows) == 1 + len(TEXTS)
-    # as typed (trimmed when stored), never run
-    assert [row[column[Kind.SHORT_TEXT]] for row in rows[1:]] == [t.strip() for t in TEXTS]
+    # as typed (trimmed when stored), never run; control characters XML can't hold replaced
+    assert [row[column[Kind.SHORT_TEXT]] for row in rows[1:]] == [
+        t.strip().replace("\x07", "\ufffd") for t in TEXTS
+    ]
     assert rows[1][column[Kind.NUMBER]] == 12.5 and rows[2][column[Kind.NUMBER]] == 1
     assert isinstance(rows[1][0], int)
     raw = zipfile.ZipFile(io.BytesIO(body)).read("xl/worksheets/sheet1.xml").decode()
@@ -120,10 +123,10 @@ def test_summary_csv(owner_client, mixed):
     first_option = q[Kind.SINGLE].options.first().text
     assert [single, "Single choice", first_option, str(len(TEXTS)), "100.0"] in rows
     rating = f"6. {q[Kind.RATING_5].prompt}"
-    # 1 2 3 4 5 1 2 3
-    assert [rating, "Rating 1–5", "mean", "2.63", ""] in rows
-    assert [rating, "Rating 1–5", "median", "2.5", ""] in rows
-    assert [f"3. {q[Kind.SHORT_TEXT].prompt}", "Short text", "answered", "8", ""] in rows
+    # 1 2 3 4 5 1 2 3 4: 25 / 9
+    assert [rating, "Rating 1–5", "mean", "2.78", ""] in rows
+    assert [rating, "Rating 1–5", "median", "3", ""] in rows
+    assert [f"3. {q[Kind.SHORT_TEXT].prompt}", "Short text", "answered", "9", ""] in rows
 
 
 @pytest.mark.parametrize("submissions", [1, 60])
