@@ -64,6 +64,9 @@ class SurveySerializer(serializers.ModelSerializer):
             "id",
             "title",
             "status",
+            "version",
+            "previous_version",
+            "one_response_per_browser",
             "submissions",
             "public_url",
             "export_csv_url",
@@ -71,7 +74,15 @@ class SurveySerializer(serializers.ModelSerializer):
             "started_at",
             "closed_at",
         ]
-        read_only_fields = ["id", "status", "created_at", "started_at", "closed_at"]
+        read_only_fields = [
+            "id",
+            "status",
+            "version",
+            "previous_version",
+            "created_at",
+            "started_at",
+            "closed_at",
+        ]
 
     def get_public_url(self, survey) -> str:
         return self.context["request"].build_absolute_uri(survey.get_public_url())

@@ -97,6 +97,21 @@ class SurveyViewSet(viewsets.ModelViewSet):
             s.SurveyDetailSerializer(self.get_object(), context=self.get_serializer_context()).data
         )
 
+    @extend_schema(request=None, responses={201: s.SurveyDetailSerializer})
+    @action(detail=True, methods=["post"], url_path="new-version")
+    def new_version(self, request, pk=None):
+        """A draft copy of a started survey whose questions can change; it takes over the
+        public link when it starts. Asking again returns the same draft."""
+        try:
+            draft = services.new_version(survey=self.get_object())
+        except services.SurveyNotOpen:
+            raise Conflict("Only the latest started version can get a new version.") from None
+        draft = self.get_queryset().get(pk=draft.pk)
+        return Response(
+            s.SurveyDetailSerializer(draft, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
+
     @extend_schema(request=s.QuestionSerializer, responses={201: s.QuestionSerializer})
     @action(detail=True, methods=["post"])
     def questions(self, request, pk=None):

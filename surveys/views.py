@@ -236,7 +236,9 @@ def survey_results(request, pk):
             "chose": chose,
             "closing_form": ClosingForm(instance=survey),
             "public_url": request.build_absolute_uri(survey.get_public_url()),
-            "next_version": None if survey.is_draft else services.next_version(survey),
+            # A replaced version is closed; a running one offers "new version", which
+            # returns any draft already made, so only a closed survey needs the lookup.
+            "next_version": services.next_version(survey) if survey.is_closed else None,
         },
     )
 

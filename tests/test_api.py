@@ -164,6 +164,7 @@ def creator_requests(survey):
         ("post", f"/api/v1/surveys/{survey.pk}/questions/", {"prompt": "X"}),
         ("post", f"/api/v1/surveys/{survey.pk}/publish/", None),
         ("post", f"/api/v1/surveys/{survey.pk}/close/", None),
+        ("post", f"/api/v1/surveys/{survey.pk}/new-version/", None),
         ("get", f"/api/v1/surveys/{survey.pk}/results/", None),
         ("get", f"/api/v1/surveys/{survey.pk}/responses/", None),
         ("get", f"/api/v1/questions/{question.pk}/", None),
@@ -398,3 +399,24 @@ def test_every_kind_of_question_through_the_api(owner_api):
         (None, "", 4.5),
         (None, "", 9),
     }
+
+
+def test_new_version_through_the_api(owner_api, active_survey, draft_survey):
+    url = f"/api/v1/surveys/{active_survey.pk}/new-version/"
+    draft = owner_api.post(url)
+    assert draft.status_code == 201
+    body = draft.json()
+    assert (body["status"], body["version"], body["previousVersion"]) == (
+        "draft",
+        2,
+        active_survey.pk,
+    )
+    assert len(body["questions"]) == active_survey.questions.count()
+    assert owner_api.post(url).json()["id"] == body["id"]  # the same draft again
+    assert owner_api.post(f"/api/v1/surveys/{draft_survey.pk}/new-version/").status_code == 409
+    published = owner_api.post(f"/api/v1/surveys/{body['id']}/publish/").json()
+    assert published["publicUrl"].endswith(f"/s/{active_survey.public_token}/")
+    off = owner_api.patch(
+        f"/api/v1/surveys/{body['id']}/", {"oneResponsePerBrowser": False}, format="json"
+    )
+    assert off.json()["oneResponsePerBrowser"] is False

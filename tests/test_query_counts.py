@@ -13,9 +13,9 @@ pytestmark = pytest.mark.django_db
 
 # session + user, then the page's own queries. Results come from the tallies.
 LIST_QUERIES = 2 + 1
-# session, user, survey; questions, options, then the survey, question and option tallies;
-# the next version (if one was made)
-RESULTS_QUERIES = 2 + 1 + 5 + 1
+# session, user, survey; questions and options, each with its tallied counts summed in
+# the same query, and the submissions tally
+RESULTS_QUERIES = 2 + 1 + 3
 ANSWER_QUERIES = 1 + 2  # survey, questions, options (no session, no user: public page)
 
 

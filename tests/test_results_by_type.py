@@ -232,5 +232,5 @@ def test_results_page_queries_for_every_kind(
     for n in range(submissions):
         submit(survey, short_text=f"t{n}", number=n)
     # as for choice questions, plus one query for numbers and one for text samples
-    with django_assert_num_queries(2 + 1 + 5 + 1 + 2):
+    with django_assert_num_queries(2 + 1 + 3 + 2):
         owner_client.get(reverse("surveys:results", args=[survey.pk]))
