@@ -53,20 +53,29 @@ def survey_structure(survey, questions):
     }
 
 
-def _values(questions, answers):
-    """One submission's answers as one value per question, in question order: the chosen
-    options' texts joined, the text, or the number (a Decimal); "" where unanswered.
-    `answers` are (question_id, option_id, text, number) rows."""
+def _row_maker(questions):
+    """A function that turns one submission's answers into one value per question, in
+    question order: the ticked options' texts joined (in the question's order), the text,
+    or the number (a Decimal); "" where unanswered. Answers are (question_id, option_id,
+    text, number) rows. The lookups are built once, not per submission."""
     option_text = {o.pk: o.text for q in questions for o in q.options.all()}
+    option_order = {o.pk: n for q in questions for n, o in enumerate(q.options.all())}
     column = {q.pk: n for n, q in enumerate(questions)}
-    chosen = [[] for _ in questions]
-    values = [""] * len(questions)
-    for question_id, option_id, text, number in answers:
-        if option_id is not None:
-            chosen[column[question_id]].append(option_text[option_id])
-        else:
-            values[column[question_id]] = text if number is None else number
-    return [CHOICE_SEPARATOR.join(c) if c else v for c, v in zip(chosen, values, strict=True)]
+
+    def values(answers):
+        cells = [""] * len(column)
+        ticked = {}
+        for question_id, option_id, text, number in answers:
+            if option_id is not None:
+                ticked.setdefault(column[question_id], []).append(option_id)
+            else:
+                cells[column[question_id]] = text if number is None else number
+        for n, option_ids in ticked.items():
+            option_ids.sort(key=option_order.__getitem__)
+            cells[n] = CHOICE_SEPARATOR.join(option_text[pk] for pk in option_ids)
+        return cells
+
+    return values
 
 
 def _records(survey, questions):
@@ -75,7 +84,7 @@ def _records(survey, questions):
     One query, read in chunks (a server-side cursor on PostgreSQL), so memory stays flat
     whatever the number of responses. `questions` have their options prefetched.
     """
-    order = {o.pk: n for q in questions for n, o in enumerate(q.options.all())}
+    values = _row_maker(questions)
     answers = (
         Answer.objects.filter(submission__survey=survey)
         .order_by("submission_id", "pk")
@@ -85,9 +94,7 @@ def _records(survey, questions):
         .iterator(chunk_size=5000)
     )
     for (submission_id, created_at), rows in groupby(answers, key=lambda row: row[:2]):
-        # Ticked options in the order the question lists them.
-        rows = sorted((row[2:] for row in rows), key=lambda row: order.get(row[1], 0))
-        yield submission_id, created_at, _values(questions, rows)
+        yield submission_id, created_at, values(row[2:] for row in rows)
 
 
 def _header(questions):
@@ -190,17 +197,17 @@ def readable_responses(submissions, questions):
     by_submission = {
         pk: [row[1:] for row in rows] for pk, rows in groupby(answers, key=lambda row: row[0])
     }
-    return [
-        (
-            submission,
-            [
-                (q, plain_number(v) if isinstance(v, Decimal) else v)
-                for q, v in zip(
-                    questions,
-                    _values(questions, by_submission.get(submission.pk, [])),
-                    strict=True,
-                )
-            ],
+    values = _row_maker(questions)
+    readable = []
+    for submission in submissions:
+        cells = values(by_submission.get(submission.pk, []))
+        readable.append(
+            (
+                submission,
+                [
+                    (q, plain_number(v) if isinstance(v, Decimal) else v)
+                    for q, v in zip(questions, cells, strict=True)
+                ],
+            )
         )
-        for submission in submissions
-    ]
+    return readable
