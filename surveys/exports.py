@@ -7,10 +7,6 @@ import tempfile
 from decimal import Decimal
 from itertools import groupby
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
 from .models import Answer
 
 # Spreadsheet programs run cells starting with these as formulas.
@@ -128,32 +124,36 @@ def stream_responses_csv(survey, questions):
         yield writer.writerow(row)
 
 
-def _xlsx_value(sheet, value):
-    """Numbers as numbers; texts as strings, never formulas, without the control characters
-    XML can't hold (a taker's text may contain them)."""
-    if not isinstance(value, str):
-        return value
-    value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
-    if not value.startswith("="):
-        return value  # openpyxl stores any other text as a string
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"  # shown as typed, not run
-    return cell
-
-
 def responses_xlsx(survey, questions):
     """The responses as an XLSX file (an open temporary file, at its start).
 
     openpyxl's write-only mode streams rows to disk, so memory stays flat (with lxml
-    installed it also writes them about a third faster); numbers stay numbers, texts are
-    typed as strings.
+    installed it also writes them about a third faster). Numbers stay numbers; texts are
+    strings, never formulas, without the control characters XML can't hold (a taker's text
+    may contain them).
     """
+    # Imported here: openpyxl and lxml add about 20 MB to every worker that loads them,
+    # and most workers never build a spreadsheet.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Responses")
-    sheet.append([_xlsx_value(sheet, cell) for cell in _header(questions)])
+
+    def cell(value):
+        if not isinstance(value, str):
+            return value
+        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+        if not value.startswith("="):
+            return value  # openpyxl stores any other text as a string
+        typed = WriteOnlyCell(sheet, value=value)
+        typed.data_type = "s"  # shown as typed, not run
+        return typed
+
+    sheet.append([cell(value) for value in _header(questions)])
     for submission_id, created_at, values in _records(survey, questions):
-        cells = [_xlsx_value(sheet, value) for value in values]
-        sheet.append([submission_id, created_at.replace(tzinfo=None), *cells])
+        sheet.append([submission_id, created_at.replace(tzinfo=None), *map(cell, values)])
     out = tempfile.TemporaryFile()  # noqa: SIM115 - the response closes it once sent
     book.save(out)
     out.seek(0)
