@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.text import slugify
 
-from . import exports, services
+from . import exports, services, tallies
 from .forms import ClosingForm, OptionForm, QuestionForm, SurveyForm
 from .models import Answer, Option, Question, Survey
 from .results import filtered_submissions, results_for
@@ -227,12 +227,14 @@ def survey_delete(request, pk):
 def survey_results(request, pk):
     survey = _get_survey_for_user(request.user, pk)
     chose = _chosen_option(request, survey)
+    results = results_for(survey, chose=chose)
     return render(
         request,
         "surveys/results.html",
         {
             "survey": survey,
-            "results": results_for(survey, chose=chose),
+            "results": results,
+            "total": results.submissions if chose is None else tallies.submissions(survey),
             "chose": chose,
             "closing_form": ClosingForm(instance=survey),
             "public_url": request.build_absolute_uri(survey.get_public_url()),

@@ -160,7 +160,8 @@ def test_results_page_filter(owner_client, survey):
     url = reverse("surveys:results", args=[survey.pk])
     page = owner_client.get(url, {"chose": option.pk})
     assert page.context["results"].submissions == 1
-    assert "Showing the 1 response that chose" in page.content.decode()
+    assert "Showing the 1 of 2 responses that chose" in page.content.decode()
+    assert page.context["total"] == 2
     assert result(page.context["results"], Kind.SHORT_TEXT).texts == ("chosen",)
 
 

@@ -68,7 +68,7 @@ def test_creator_signs_up_builds_starts_and_reads_results(page, live_server):
     expect(page.get_by_text("Mean")).to_be_visible()
     page.get_by_label("Show only takers who chose").select_option(label="Pasta")
     page.get_by_role("button", name="Filter").click()
-    expect(page.get_by_text("Showing the 0 responses that chose “Pasta”")).to_be_visible()
+    expect(page.get_by_text("Showing the 0 of 1 response that chose “Pasta”")).to_be_visible()
     page.get_by_role("link", name="Show everyone").click()
     page.get_by_role("button", name="Close survey").click()
     expect(page.get_by_text("Survey closed.")).to_be_visible()
