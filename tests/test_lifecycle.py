@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from surveys import services
-from surveys.factories import add_submissions
+from surveys.factories import add_submissions, build_mixed_survey
 from surveys.models import Submission, Survey
 
 from .helpers import answer_data, answer_url
@@ -83,3 +83,14 @@ def test_duplicate_copies_the_structure_not_the_responses(owner_client, owner, a
     assert copy.public_token != active_survey.public_token
     assert structure(copy) == structure(active_survey)
     assert copy.submissions.count() == 0
+
+
+def test_duplicate_keeps_every_kind_and_setting(owner):
+    source = build_mixed_survey(owner=owner, status=Survey.Status.ACTIVE)
+    copy = services.duplicate_survey(survey=source, owner=owner)
+    fields = ("kind", "prompt", "help_text", "required", "min_choices", "max_choices")
+    settings = [*fields, "min_value", "max_value"]
+    assert list(copy.questions.values_list(*settings)) == list(
+        source.questions.values_list(*settings)
+    )
+    assert structure(copy) == structure(source)
