@@ -19,19 +19,7 @@ class QuestionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Question
-        fields = [
-            "id",
-            "kind",
-            "prompt",
-            "help_text",
-            "required",
-            "position",
-            "min_choices",
-            "max_choices",
-            "min_value",
-            "max_value",
-            "options",
-        ]
+        fields = ["id", *Question.EDITABLE_FIELDS, "position", "options"]
         read_only_fields = ["id", "position"]
 
     def validate(self, data):

@@ -56,16 +56,7 @@ class ClosingForm(forms.ModelForm):
 class QuestionForm(forms.ModelForm):
     class Meta:
         model = Question
-        fields = [
-            "prompt",
-            "kind",
-            "help_text",
-            "required",
-            "min_choices",
-            "max_choices",
-            "min_value",
-            "max_value",
-        ]
+        fields = Question.EDITABLE_FIELDS
         labels = {
             "prompt": "Question",
             "kind": "Type of answer",

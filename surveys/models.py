@@ -125,6 +125,17 @@ class Question(models.Model):
     SCALES = {Kind.RATING_5: (1, 5), Kind.RATING_10: (1, 10), Kind.NPS: (0, 10)}
     NUMERIC_KINDS = (Kind.NUMBER, *SCALES)
     TEXT_LIMITS = {Kind.SHORT_TEXT: 200, Kind.LONG_TEXT: 5000}
+    # What a creator sets on a question (the form, the API and services.add_question).
+    EDITABLE_FIELDS = (
+        "prompt",
+        "kind",
+        "help_text",
+        "required",
+        "min_choices",
+        "max_choices",
+        "min_value",
+        "max_value",
+    )
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.SINGLE)

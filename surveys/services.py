@@ -86,20 +86,8 @@ def create_survey(*, owner, title):
     return Survey.objects.create(owner=owner, title=title)
 
 
-QUESTION_FIELDS = (
-    "kind",
-    "prompt",
-    "help_text",
-    "required",
-    "min_choices",
-    "max_choices",
-    "min_value",
-    "max_value",
-)
-
-
 def _set_details(question, details):
-    unknown = set(details) - set(QUESTION_FIELDS)
+    unknown = set(details) - set(Question.EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"not question fields: {sorted(unknown)}")
     for name, value in details.items():
@@ -114,7 +102,7 @@ def rename_survey(*, survey, title):
 
 @transaction.atomic
 def add_question(*, survey, prompt, **details):
-    """`details` are further QUESTION_FIELDS (kind, help_text, required, limits)."""
+    """`details` are further Question.EDITABLE_FIELDS (kind, help_text, required, limits)."""
     _lock_draft(survey)
     question = Question(
         survey=survey, prompt=prompt, position=_next_position(survey.questions.all())
@@ -126,7 +114,8 @@ def add_question(*, survey, prompt, **details):
 
 @transaction.atomic
 def update_question(*, question, **changes):
-    """`changes` are QUESTION_FIELDS. A question that stops being a choice loses its options."""
+    """`changes` are Question.EDITABLE_FIELDS. A question that stops being a choice loses
+    its options."""
     _lock_draft(question.survey)
     _set_details(question, changes)
     question.save()
