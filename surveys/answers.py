@@ -20,12 +20,17 @@ NUMBER_PLACES = 4
 NUMBER_LIMIT = Decimal(10) ** 14
 
 
+def plain_number(value):
+    """A Decimal as people write it: 4.5000 → "4.5", 1E+1 → "10"."""
+    return f"{value.normalize():f}"
+
+
 def _is_empty(raw):
     return raw is None or raw == "" or raw == [] or raw == ()
 
 
 def _option(question, raw):
-    pk = {str(option.pk): option.pk for option in question.options}.get(str(raw))
+    pk = question.option_pks.get(str(raw))
     if pk is None or isinstance(raw, bool):
         raise ValidationError("That is not one of this question's options.", code=TAMPERED)
     return pk
@@ -74,9 +79,9 @@ def _number(question, raw):
     if value.as_tuple().exponent < -NUMBER_PLACES:
         raise ValidationError(f"Use at most {NUMBER_PLACES} decimal places.", code="invalid")
     if question.min_value is not None and value < question.min_value:
-        raise ValidationError(f"Enter {question.min_value.normalize():f} or more.", code="min")
+        raise ValidationError(f"Enter {plain_number(question.min_value)} or more.", code="min")
     if question.max_value is not None and value > question.max_value:
-        raise ValidationError(f"Enter {question.max_value.normalize():f} or less.", code="max")
+        raise ValidationError(f"Enter {plain_number(question.max_value)} or less.", code="max")
     return value
 
 

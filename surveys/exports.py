@@ -7,6 +7,7 @@ import tempfile
 from decimal import Decimal
 from itertools import groupby
 
+from .answers import plain_number
 from .models import Answer
 
 # Spreadsheet programs run cells starting with these as formulas.
@@ -18,11 +19,6 @@ CHOICE_SEPARATOR = "; "
 def safe_cell(value):
     text = str(value)
     return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
-
-
-def plain_number(value):
-    """4.5000 → "4.5", 1E+1 → "10"."""
-    return f"{value.normalize():f}"
 
 
 def survey_structure(survey, questions):
@@ -177,9 +173,7 @@ def summary_csv(results):
         if question.stats:
             stats = question.stats
             for name in ("mean", "median", "lowest", "highest"):
-                writer.writerow(
-                    [prompt, kind, name, plain_number(Decimal(getattr(stats, name))), ""]
-                )
+                writer.writerow([prompt, kind, name, plain_number(getattr(stats, name)), ""])
             if stats.nps is not None:
                 writer.writerow([prompt, kind, "NPS", stats.nps, ""])
     return out.getvalue()

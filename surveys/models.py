@@ -94,6 +94,13 @@ class Survey(models.Model):
         return reverse("public:start", args=[self.public_token])
 
     @property
+    def structure_key(self):
+        """Names this survey's cached structure (surveys/structure.py, the answer form).
+        The public token, not only the id: SQLite may hand a deleted survey's id to a new
+        one, and a new version takes over its predecessor's token when it starts."""
+        return f"{self.pk}:{self.public_token}"
+
+    @property
     def is_draft(self):
         return self.status == self.Status.DRAFT
 

@@ -9,6 +9,7 @@ from django.db.models import Count, F, Prefetch, Sum, Window
 from django.db.models.functions import Coalesce, RowNumber
 
 from . import tallies
+from .answers import plain_number
 from .models import Answer, Option, Question, Submission
 
 TEXT_SAMPLES = 3
@@ -73,11 +74,6 @@ def filtered_submissions(survey, chose=None):
     return submissions
 
 
-def _plain(value):
-    """A Decimal without trailing zeros or exponent: 4.5000 → 4.5, 1E+1 → 10."""
-    return f"{value.normalize():f}" if isinstance(value, Decimal) else str(value)
-
-
 def _value_at(distribution, index):
     """The value at `index` of the sorted answers given as (value, count) pairs."""
     seen = 0
@@ -118,7 +114,7 @@ def _number_bars(question, distribution, answered):
         low, high = Question.SCALES[question.kind]
         pairs = [(str(value), counts.get(value, 0)) for value in range(low, high + 1)]
     elif len(distribution) <= HISTOGRAM_BINS:
-        pairs = [(_plain(value), n) for value, n in distribution]
+        pairs = [(plain_number(value), n) for value, n in distribution]
     else:
         pairs = _histogram(distribution)
     return [Bar(label, n, _percent(n, answered)) for label, n in pairs]
@@ -141,7 +137,7 @@ def _histogram(distribution):
     for value, n in distribution:
         bins[int((Decimal(value) - start) // width)] += n
     return [
-        (f"{_plain(start + i * width)} to under {_plain(start + (i + 1) * width)}", n)
+        (f"{plain_number(start + i * width)} to under {plain_number(start + (i + 1) * width)}", n)
         for i, n in enumerate(bins)
     ]
 
@@ -201,14 +197,14 @@ def _counted_from_tallies(survey):
 def results_for(survey, *, chose=None):
     """Counts per option, statistics per number and rating, the newest text answers; for
     every submission, or only those that chose the option `chose`."""
+    answers = Answer.objects.filter(question__survey=survey)
     if chose is None:
         questions, submissions, answered, chosen = _counted_from_tallies(survey)
     else:
         questions = list(Question.objects.filter(survey=survey).prefetch_related("options"))
-        submissions, answered, chosen = tallies.counted(filtered_submissions(survey, chose))
-    answers = Answer.objects.filter(question__survey=survey)
-    if chose is not None:
-        answers = answers.filter(submission__in=filtered_submissions(survey, chose).values("pk"))
+        filtered = filtered_submissions(survey, chose)
+        submissions, answered, chosen = tallies.counted(filtered)
+        answers = answers.filter(submission__in=filtered.values("pk"))
     distributions = _distributions(answers, questions)
     samples = _text_samples(answers, questions)
     results = []

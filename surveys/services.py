@@ -272,8 +272,8 @@ def new_version(*, survey):
     """The draft in which a started survey's questions can change. Stored answers keep the
     questions they were given to; the draft takes over the public link when it starts.
     Asking again returns the draft already made."""
-    Survey.objects.select_for_update().get(pk=survey.pk)
-    if survey.is_draft or next_version(survey, started=True):
+    locked = Survey.objects.select_for_update().get(pk=survey.pk)
+    if locked.is_draft or next_version(locked, started=True):
         raise SurveyNotOpen  # a draft is edited in place; a replaced version stays as it is
     draft = next_version(survey)
     if draft is None:

@@ -3,17 +3,14 @@ so every taker's form and every submission check can skip the database for them.
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from django.core.cache import cache
 
+from .answers import plain_number
 from .models import Question
 
 CACHE_SECONDS = 24 * 3600
-
-
-def _plain(value):
-    """A Decimal as people write it: 100.0000 → 100, 2.5000 → 2.5."""
-    return None if value is None else f"{value.normalize():f}"
 
 
 @dataclass(frozen=True)
@@ -38,6 +35,12 @@ class QuestionSpec:
     @property
     def has_options(self):
         return self.kind in Question.CHOICE_KINDS
+
+    @cached_property
+    def option_pks(self):
+        """Option id as the taker sends it (a string) → option id; built once per cached
+        structure, not once per answer."""
+        return {str(option.pk): option.pk for option in self.options}
 
     @property
     def scale(self):
@@ -70,11 +73,11 @@ class QuestionSpec:
 
     @property
     def min_value_text(self):
-        return _plain(self.min_value)
+        return None if self.min_value is None else plain_number(self.min_value)
 
     @property
     def max_value_text(self):
-        return _plain(self.max_value)
+        return None if self.max_value is None else plain_number(self.max_value)
 
     @property
     def max_length(self):
@@ -101,16 +104,10 @@ def _load(survey):
     return tuple(spec_for(q) for q in survey.questions.prefetch_related("options"))
 
 
-def structure_key(survey):
-    # The public token, not only the id: SQLite may hand a deleted survey's id to a new one,
-    # and a new version takes over its predecessor's token when it starts.
-    return f"{survey.pk}:{survey.public_token}"
-
-
 def survey_structure(survey):
     if survey.is_draft:
         return _load(survey)
-    key = f"survey-structure:{structure_key(survey)}"
+    key = f"survey-structure:{survey.structure_key}"
     structure = cache.get(key)
     if structure is None:
         structure = _load(survey)

@@ -18,7 +18,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.text import slugify
 
 from . import exports, services, tallies
@@ -306,7 +306,11 @@ def survey_qr(request, pk, kind):
     return HttpResponse(
         out.getvalue(),
         content_type=content_type,
-        headers={"Content-Disposition": f'inline; filename="{_filename(survey, f"qr.{kind}")}"'},
+        headers={
+            "Content-Disposition": content_disposition_header(
+                False, _filename(survey, f"qr.{kind}")
+            )
+        },
     )
 
 
@@ -318,7 +322,9 @@ def survey_export_csv(request, pk):
         exports.stream_responses_csv(survey, questions),
         content_type="text/csv; charset=utf-8",
         headers={
-            "Content-Disposition": f'attachment; filename="{_filename(survey, "responses.csv")}"'
+            "Content-Disposition": content_disposition_header(
+                True, _filename(survey, "responses.csv")
+            )
         },
     )
 
@@ -342,7 +348,9 @@ def survey_export_summary(request, pk):
         exports.summary_csv(results_for(survey)),
         content_type="text/csv; charset=utf-8",
         headers={
-            "Content-Disposition": f'attachment; filename="{_filename(survey, "summary.csv")}"'
+            "Content-Disposition": content_disposition_header(
+                True, _filename(survey, "summary.csv")
+            )
         },
     )
 
