@@ -27,11 +27,19 @@ from .models import VerifiedEmail, email_is_verified
 logger = logging.getLogger("canvass.accounts")
 
 RESET_LIMIT_PER_HOUR = 5
+# Usernames are public (docs/security.md): sign-up says when one is taken. Every sign-up
+# POST counts, so checking names in bulk from one address is slow.
+SIGNUP_ATTEMPTS_PER_HOUR = 20
 
 
 def signup(request):
     if request.user.is_authenticated:
         return redirect("surveys:list")
+    if request.method == "POST":
+        ip = client_ip(request)
+        if too_many(f"signup:ip:{ip}", limit=SIGNUP_ATTEMPTS_PER_HOUR, window=3600):
+            logger.warning("sign-up rate-limited ip=%s", ip)
+            return render(request, "accounts/rate_limited.html", {"minutes": 60}, status=429)
     form = SignUpForm(request.POST or None)
     if form.is_valid():
         # Email addresses need not be unique: refusing a known one would tell anyone which
@@ -71,17 +79,22 @@ def resend_verification(request):
     return redirect("accounts:settings")
 
 
-@login_required
-def account_settings(request):
+def _settings_page(request, email_form, status=200):
     return render(
         request,
         "accounts/settings.html",
         {
-            "email_form": EmailChangeForm(user=request.user),
+            "email_form": email_form,
             "verified": email_is_verified(request.user),
             "api_token": Token.objects.filter(user=request.user).first(),
         },
+        status=status,
     )
+
+
+@login_required
+def account_settings(request):
+    return _settings_page(request, EmailChangeForm(user=request.user))
 
 
 @login_required
@@ -105,12 +118,7 @@ def api_token(request):
 def change_email(request):
     form = EmailChangeForm(request.POST, user=request.user)
     if not form.is_valid():
-        return render(
-            request,
-            "accounts/settings.html",
-            {"email_form": form, "verified": email_is_verified(request.user)},
-            status=400,
-        )
+        return _settings_page(request, form, status=400)
     request.user.email = form.cleaned_data["email"]
     request.user.save(update_fields=["email"])
     send_verification(request, request.user)

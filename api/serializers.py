@@ -6,15 +6,17 @@ from rest_framework import serializers
 
 from surveys.models import Option, Question, Submission, Survey
 
+from .fields import ModelSerializer, StrictDecimalField, StrictIntegerField
 
-class OptionSerializer(serializers.ModelSerializer):
+
+class OptionSerializer(ModelSerializer):
     class Meta:
         model = Option
         fields = ["id", "text", "position"]
         read_only_fields = ["id", "position"]
 
 
-class QuestionSerializer(serializers.ModelSerializer):
+class QuestionSerializer(ModelSerializer):
     options = OptionSerializer(many=True, read_only=True)
 
     class Meta:
@@ -41,8 +43,8 @@ def _current(question):
     }
 
 
-class SurveySerializer(serializers.ModelSerializer):
-    submissions = serializers.IntegerField(source="num_submissions", read_only=True)
+class SurveySerializer(ModelSerializer):
+    submissions = StrictIntegerField(source="num_submissions", read_only=True)
     public_url = serializers.SerializerMethodField()
     export_csv_url = serializers.SerializerMethodField()
 
@@ -89,26 +91,26 @@ class SurveyDetailSerializer(SurveySerializer):
 
 
 class BarSerializer(serializers.Serializer):
-    option_id = serializers.IntegerField(source="option_pk", allow_null=True)
+    option_id = StrictIntegerField(source="option_pk", allow_null=True)
     label = serializers.CharField()
-    count = serializers.IntegerField()
+    count = StrictIntegerField()
     percent = serializers.FloatField()
 
 
 class NumberStatsSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
-    mean = serializers.DecimalField(max_digits=24, decimal_places=4, coerce_to_string=False)
-    median = serializers.DecimalField(max_digits=24, decimal_places=4, coerce_to_string=False)
-    lowest = serializers.DecimalField(max_digits=24, decimal_places=4, coerce_to_string=False)
-    highest = serializers.DecimalField(max_digits=24, decimal_places=4, coerce_to_string=False)
-    nps = serializers.IntegerField(allow_null=True)
+    count = StrictIntegerField()
+    mean = StrictDecimalField(max_digits=24, decimal_places=4, coerce_to_string=False)
+    median = StrictDecimalField(max_digits=24, decimal_places=4, coerce_to_string=False)
+    lowest = StrictDecimalField(max_digits=24, decimal_places=4, coerce_to_string=False)
+    highest = StrictDecimalField(max_digits=24, decimal_places=4, coerce_to_string=False)
+    nps = StrictIntegerField(allow_null=True)
 
 
 class QuestionResultSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="pk")
+    id = StrictIntegerField(source="pk")
     kind = serializers.CharField()
     prompt = serializers.CharField()
-    answered = serializers.IntegerField()
+    answered = StrictIntegerField()
     bars = BarSerializer(many=True, help_text="Options, scale values or number ranges.")
     stats = NumberStatsSerializer(allow_null=True, help_text="Numbers and ratings only.")
     texts = serializers.ListField(
@@ -117,7 +119,7 @@ class QuestionResultSerializer(serializers.Serializer):
 
 
 class ResultsSerializer(serializers.Serializer):
-    submissions = serializers.IntegerField()
+    submissions = StrictIntegerField()
     questions = QuestionResultSerializer(many=True)
 
 
@@ -127,15 +129,15 @@ ID = {"min_value": 1, "max_value": 2**63 - 1}
 class AnswerSerializer(serializers.Serializer):
     """One stored answer: an option (one per ticked option), a text or a number."""
 
-    question_id = serializers.IntegerField(**ID)
-    option_id = serializers.IntegerField(allow_null=True, **ID)
+    question_id = StrictIntegerField(**ID)
+    option_id = StrictIntegerField(allow_null=True, **ID)
     text = serializers.CharField()
-    number = serializers.DecimalField(
+    number = StrictDecimalField(
         max_digits=18, decimal_places=4, allow_null=True, coerce_to_string=False
     )
 
 
-class SubmissionSerializer(serializers.ModelSerializer):
+class SubmissionSerializer(ModelSerializer):
     answers = AnswerSerializer(many=True, read_only=True)
 
     class Meta:
@@ -144,26 +146,26 @@ class SubmissionSerializer(serializers.ModelSerializer):
 
 
 class PublicOptionSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="pk")
+    id = StrictIntegerField(source="pk")
     text = serializers.CharField()
 
 
 class PublicQuestionSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="pk")
+    id = StrictIntegerField(source="pk")
     kind = serializers.CharField()
     prompt = serializers.CharField()
     help_text = serializers.CharField()
     required = serializers.BooleanField()
     options = PublicOptionSerializer(many=True)
-    min_choices = serializers.IntegerField(allow_null=True)
-    max_choices = serializers.IntegerField(allow_null=True)
-    min_value = serializers.DecimalField(
+    min_choices = StrictIntegerField(allow_null=True)
+    max_choices = StrictIntegerField(allow_null=True)
+    min_value = StrictDecimalField(
         max_digits=18, decimal_places=4, allow_null=True, coerce_to_string=False
     )
-    max_value = serializers.DecimalField(
+    max_value = StrictDecimalField(
         max_digits=18, decimal_places=4, allow_null=True, coerce_to_string=False
     )
-    max_length = serializers.IntegerField(allow_null=True, help_text="Text questions only.")
+    max_length = StrictIntegerField(allow_null=True, help_text="Text questions only.")
 
 
 class PublicSurveySerializer(serializers.Serializer):
@@ -175,15 +177,15 @@ class SubmitAnswerSerializer(serializers.Serializer):
     """The answer to one question: exactly one of optionId (single choice), optionIds
     (multiple choice), text (short or long text) or number (number or rating)."""
 
-    question_id = serializers.IntegerField(**ID)
-    option_id = serializers.IntegerField(required=False, **ID)
+    question_id = StrictIntegerField(**ID)
+    option_id = StrictIntegerField(required=False, **ID)
     option_ids = serializers.ListField(
-        child=serializers.IntegerField(**ID), required=False, max_length=1000
+        child=StrictIntegerField(**ID), required=False, max_length=1000
     )
     text = serializers.CharField(
         required=False, allow_blank=True, trim_whitespace=False, max_length=10000
     )
-    number = serializers.DecimalField(
+    number = StrictDecimalField(
         required=False, max_digits=18, decimal_places=4, coerce_to_string=False
     )
 

@@ -162,12 +162,13 @@ AUTHENTICATION_BACKENDS = [
 
 # Brute-force protection (django-axes): 10 failures lock the account and, separately, the
 # client address for an hour, so at most 10 guesses an hour reach any one account. A
-# successful log-in clears the account's count. The address is REMOTE_ADDR as
+# successful log-in clears that account's count, and nothing else. The address is REMOTE_ADDR as
 # TrustedProxyMiddleware left it: forged X-Forwarded-For values don't count as new clients.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = 1  # hours; accounts/locked_out.html says "up to an hour"
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
+AXES_RESET_ON_SUCCESS = True  # clears only the account that logged in (accounts/lockout.py)
+AXES_HANDLER = "accounts.lockout.AccountResetHandler"
 AXES_CLIENT_IP_CALLABLE = "config.middleware.client_ip"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
@@ -300,7 +301,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["djangorestframework_camel_case.render.CamelCaseJSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["djangorestframework_camel_case.parser.CamelCaseJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": [

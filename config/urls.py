@@ -14,3 +14,8 @@ urlpatterns = [
     path("ping/", ping, name="ping"),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = "api.errors.bad_request"
+handler403 = "api.errors.permission_denied"
+handler404 = "api.errors.page_not_found"
+handler500 = "api.errors.server_error"

@@ -6,9 +6,11 @@ a list of strings for multiple choice) and returns the value to store, or None w
 question was left unanswered.
 """
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+
+from lib.strict import parse_decimal
 
 from .models import Question
 
@@ -17,7 +19,7 @@ Kind = Question.Kind
 # Codes of answers the served form cannot produce: a foreign option, a value off the scale.
 TAMPERED = "invalid_choice"
 NUMBER_PLACES = 4
-NUMBER_LIMIT = Decimal(10) ** 14
+NUMBER_DIGITS = 14  # before the decimal point: DECIMAL(18, 4) columns
 
 
 def plain_number(value):
@@ -67,14 +69,21 @@ def _text(question, raw):
     return text or None
 
 
+def _decimal(raw):
+    """A finite Decimal from what a taker sent, or None. The API hands over Decimals it
+    has parsed already; forms hand over text, taken in plain ASCII digits only."""
+    if isinstance(raw, Decimal):
+        return raw if raw.is_finite() else None
+    return parse_decimal(raw)
+
+
 def _number(question, raw):
-    if isinstance(raw, bool):
-        raise ValidationError("Enter a number.", code="invalid")
-    try:
-        value = Decimal(str(raw).strip())
-    except InvalidOperation:
-        raise ValidationError("Enter a number, like 42 or 3.5.", code="invalid") from None
-    if not value.is_finite() or abs(value) >= NUMBER_LIMIT:
+    value = _decimal(raw)
+    if value is None:
+        raise ValidationError("Enter a number, like 42 or 3.5.", code="invalid")
+    # adjusted() is the power of ten of the first digit: no arithmetic, so no overflow
+    # whatever the exponent.
+    if value and value.adjusted() >= NUMBER_DIGITS:
         raise ValidationError("Enter a smaller number.", code="invalid")
     if value.as_tuple().exponent < -NUMBER_PLACES:
         raise ValidationError(f"Use at most {NUMBER_PLACES} decimal places.", code="invalid")
@@ -87,13 +96,8 @@ def _number(question, raw):
 
 def _rating(question, raw):
     off_scale = ValidationError("That is not a value on this scale.", code=TAMPERED)
-    if isinstance(raw, bool):
-        raise off_scale
-    try:
-        value = Decimal(str(raw))
-    except InvalidOperation:
-        raise off_scale from None
-    if not value.is_finite() or value != value.to_integral_value():
+    value = _decimal(raw)
+    if value is None or value.adjusted() > 2 or value != value.to_integral_value():
         raise off_scale
     if int(value) not in question.scale:
         raise off_scale

@@ -5,6 +5,8 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from lib.forms import strict_formfield
+
 from .answers import TAMPERED, clean_answer
 from .models import Option, Question, Survey
 
@@ -20,6 +22,7 @@ class ClosingForm(forms.ModelForm):
     """When a survey stops taking answers by itself."""
 
     class Meta:
+        formfield_callback = strict_formfield
         model = Survey
         fields = ["closes_at", "max_responses", "one_response_per_browser"]
         labels = {
@@ -55,6 +58,7 @@ class ClosingForm(forms.ModelForm):
 
 class QuestionForm(forms.ModelForm):
     class Meta:
+        formfield_callback = strict_formfield
         model = Question
         fields = Question.EDITABLE_FIELDS
         labels = {

@@ -7,6 +7,7 @@ what it does.
 import logging
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -22,6 +23,26 @@ from .structure import survey_structure
 logger = logging.getLogger("canvass.surveys")
 
 MIN_OPTIONS_PER_QUESTION = 2
+# Far above any real survey, low enough that one account can't make pages weigh megabytes
+# or fill the database by script.
+MAX_SURVEYS_PER_OWNER = 1000
+MAX_QUESTIONS_PER_SURVEY = 200
+MAX_OPTIONS_PER_QUESTION = 100
+
+
+class ServiceError(Exception):
+    """A rule said no. `message` is what to tell the person, on a page or in the API."""
+
+    message = "That can't be done."
+
+    def __init__(self, message=None):
+        if message is not None:
+            self.message = message
+        super().__init__(self.message)
+
+
+class LimitReached(ServiceError):
+    """One more would pass a cap on surveys, questions or options."""
 
 
 class SurveyNotEditable(Exception):
@@ -82,7 +103,20 @@ def _next_position(queryset):
     return (queryset.aggregate(top=Max("position"))["top"] or 0) + 1
 
 
+def _check_room_for_surveys(owner):
+    """Call inside a transaction: the owner's row lock makes the cap exact under
+    concurrent creations."""
+    get_user_model().objects.select_for_update().filter(pk=owner.pk).first()
+    if Survey.objects.owned_by(owner).count() >= MAX_SURVEYS_PER_OWNER:
+        raise LimitReached(
+            f"An account can have at most {MAX_SURVEYS_PER_OWNER} surveys. Delete some you "
+            "no longer need to make room."
+        )
+
+
+@transaction.atomic
 def create_survey(*, owner, title):
+    _check_room_for_surveys(owner)
     return Survey.objects.create(owner=owner, title=title)
 
 
@@ -104,6 +138,8 @@ def rename_survey(*, survey, title):
 def add_question(*, survey, prompt, **details):
     """`details` are further Question.EDITABLE_FIELDS (kind, help_text, required, limits)."""
     _lock_draft(survey)
+    if survey.questions.count() >= MAX_QUESTIONS_PER_SURVEY:
+        raise LimitReached(f"A survey can have at most {MAX_QUESTIONS_PER_SURVEY} questions.")
     question = Question(
         survey=survey, prompt=prompt, position=_next_position(survey.questions.all())
     )
@@ -163,6 +199,8 @@ def add_option(*, question, text):
     _lock_draft(question.survey)
     if not question.has_options:
         raise NoOptions(question.kind)
+    if question.options.count() >= MAX_OPTIONS_PER_QUESTION:
+        raise LimitReached(f"A question can have at most {MAX_OPTIONS_PER_QUESTION} options.")
     return Option.objects.create(
         question=question, text=text, position=_next_position(question.options.all())
     )
@@ -254,6 +292,7 @@ def _copy_structure(source, target):
 @transaction.atomic
 def duplicate_survey(*, survey, owner):
     """A new draft with the same questions and options, and none of the responses."""
+    _check_room_for_surveys(owner)
     copy = Survey.objects.create(owner=owner, title=f"Copy of {survey.title}"[:200])
     _copy_structure(survey, copy)
     return copy
@@ -277,6 +316,7 @@ def new_version(*, survey):
         raise SurveyNotOpen  # a draft is edited in place; a replaced version stays as it is
     draft = next_version(survey)
     if draft is None:
+        _check_room_for_surveys(survey.owner)
         draft = Survey.objects.create(
             owner=survey.owner,
             title=survey.title,

@@ -21,6 +21,8 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.text import slugify
 
+from lib.strict import parse_id
+
 from . import exports, services, tallies
 from .forms import ClosingForm, OptionForm, QuestionForm, SurveyForm
 from .models import Answer, Option, Question, Survey
@@ -54,10 +56,11 @@ def _chosen_option(request, survey):
     value = request.GET.get("chose", "")
     if not value:
         return None
-    if not value.isdigit():
+    pk = parse_id(value)
+    if pk is None:
         raise Http404("not an option")
     return get_object_or_404(
-        Option.objects.select_related("question"), pk=value, question__survey=survey
+        Option.objects.select_related("question"), pk=pk, question__survey=survey
     )
 
 
@@ -109,9 +112,13 @@ def survey_list(request):
 def survey_create(request):
     form = SurveyForm(request.POST or None)
     if form.is_valid():
-        survey = services.create_survey(owner=request.user, title=form.cleaned_data["title"])
-        messages.success(request, "Survey created. Now add its questions.")
-        return redirect("surveys:edit", survey.pk)
+        try:
+            survey = services.create_survey(owner=request.user, title=form.cleaned_data["title"])
+        except services.LimitReached as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Survey created. Now add its questions.")
+            return redirect("surveys:edit", survey.pk)
     return render(request, "surveys/create.html", {"form": form})
 
 
@@ -197,7 +204,11 @@ def survey_closing(request, survey):
 
 @survey_action
 def survey_duplicate(request, survey):
-    copy = services.duplicate_survey(survey=survey, owner=request.user)
+    try:
+        copy = services.duplicate_survey(survey=survey, owner=request.user)
+    except services.LimitReached as exc:
+        messages.error(request, exc.message)
+        return redirect(survey)
     messages.success(
         request, "A new draft with the same questions. Change what you need, then start it."
     )
@@ -362,6 +373,9 @@ def survey_new_version(request, survey):
     except services.SurveyNotOpen:
         messages.info(request, "Only the latest started version can get a new version.")
         return redirect(survey)
+    except services.LimitReached as exc:
+        messages.error(request, exc.message)
+        return redirect(survey)
     messages.success(
         request,
         f"Version {draft.version} is a draft: change what you need, then start it. It takes "
@@ -378,7 +392,11 @@ def question_create(request, pk):
     services.ensure_draft(survey)
     form = QuestionForm(request.POST or None)
     if form.is_valid():
-        question = services.add_question(survey=survey, **form.cleaned_data)
+        try:
+            question = services.add_question(survey=survey, **form.cleaned_data)
+        except services.LimitReached as exc:
+            messages.error(request, exc.message)
+            return redirect("surveys:edit", survey.pk)
         if question.has_options:
             return redirect("surveys:option_create", question.pk)
         messages.success(request, "Question added.")
@@ -437,8 +455,12 @@ def option_create(request, pk):
         return redirect("surveys:edit", survey.pk)
     form = OptionForm(request.POST or None)
     if form.is_valid():
-        services.add_option(question=question, text=form.cleaned_data["text"])
-        return redirect("surveys:option_create", question.pk)
+        try:
+            services.add_option(question=question, text=form.cleaned_data["text"])
+        except services.LimitReached as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("surveys:option_create", question.pk)
     return render(
         request,
         "surveys/option_create.html",

@@ -1,0 +1,46 @@
+"""Number fields that take plain ASCII digits only (see lib/strict.py): DRF's own accept
+full-width digits and "1_0" (as 10)."""
+
+from django.db import models
+from rest_framework import serializers
+
+from lib.strict import parse_decimal
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer, or a string of ASCII digits with an optional minus sign."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | str):
+            self.fail("invalid")
+        if isinstance(data, str):
+            value = parse_decimal(data)
+            if value is None or "." in data:
+                self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictDecimalField(serializers.DecimalField):
+    """A JSON number, or a string of ASCII digits with an optional sign and decimal point."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float | str):
+            self.fail("invalid")
+        if isinstance(data, str) and parse_decimal(data) is None:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """ModelSerializer with the strict number fields for the model's number columns."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.IntegerField: StrictIntegerField,
+        models.BigIntegerField: StrictIntegerField,
+        models.SmallIntegerField: StrictIntegerField,
+        models.PositiveIntegerField: StrictIntegerField,
+        models.PositiveSmallIntegerField: StrictIntegerField,
+        models.PositiveBigIntegerField: StrictIntegerField,
+        models.DecimalField: StrictDecimalField,
+    }
