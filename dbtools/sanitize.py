@@ -1,27 +1,111 @@
-"""Make a copy of production data safe to keep on a laptop.
+"""Make a copy of production data safe to keep on a laptop (`restore_db --sanitize`).
 
-Every account gets a made-up username and email and an unusable password. The survey
-structure and every count stay as they are. Answers are choices of options; free-text
-answers, once they exist, are blanked here too.
+What stays is what a developer needs to reproduce a problem: every row and count, the
+structure of each survey (kinds, positions, limits, required flags), choices, numbers and
+dates. What goes is everything that names, reaches or speaks for a person: accounts'
+names, addresses and passwords, every free text (survey titles, prompts, options and text
+answers, which may quote anyone), live credentials (API tokens, sessions, the public links
+of running surveys) and the log-in logs' addresses and usernames.
+
+INVENTORY lists every column of every model that can hold text and what happens to it;
+NOT_PERSONAL lists the few that are kept, with the reason. tests/tools/test_sanitize.py
+fails on a text column in neither list, so a new field can't carry personal data into a
+laptop copy unnoticed.
 """
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.models import Session
 from django.db import transaction
-from django.db.models import CharField, Value
+from django.db.models import CharField, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Concat
+from rest_framework.authtoken.models import Token
+
+from accounts.models import VerifiedEmail
+from surveys.models import Answer, Option, Question, Submission, Survey, new_public_token
+
+DELETED = "row deleted"
+
+INVENTORY = {
+    "auth.User": {
+        "username": "user<id>",
+        "email": "user<id>@example.invalid",
+        "first_name": "blanked",
+        "last_name": "blanked",
+        "password": "an unusable password",
+    },
+    "accounts.VerifiedEmail": {"email": "the account's made-up address"},
+    "authtoken.Token": {"key": DELETED},  # working API credentials
+    "sessions.Session": {"session_key": DELETED, "session_data": DELETED},
+    "admin.LogEntry": {"object_id": DELETED, "object_repr": DELETED, "change_message": DELETED},
+    **{
+        model: {field: DELETED for field in fields}
+        for model, fields in {
+            "axes.AccessAttempt": (
+                "user_agent", "ip_address", "username", "http_accept", "path_info",
+                "get_data", "post_data",
+            ),
+            "axes.AccessLog": (
+                "user_agent", "ip_address", "username", "http_accept", "path_info",
+                "session_hash",
+            ),
+            "axes.AccessFailureLog": (
+                "user_agent", "ip_address", "username", "http_accept", "path_info",
+            ),
+        }.items()
+    },  # fmt: skip
+    "surveys.Survey": {"title": "Survey <id>", "public_token": "a new random token"},
+    "surveys.Question": {"prompt": "Question <id>", "help_text": "blanked"},
+    "surveys.Option": {"text": "Option <id>"},
+    "surveys.Submission": {"token": "submission-<id>"},
+    "surveys.Answer": {"text": "Text answer <id>, where there was text"},
+}
+
+NOT_PERSONAL = {
+    "surveys.Survey": {"status": "draft, active or closed (a database check holds it)"},
+    "surveys.Question": {"kind": "a kind of question (a database check holds it)"},
+    "auth.Permission": {"name": "Django's permission names", "codename": "the same"},
+    "auth.Group": {"name": "role names an operator defines; Canvass defines none"},
+    "contenttypes.ContentType": {"app_label": "code names", "model": "code names"},
+}
+
+
+def _with_id(prefix, suffix=""):
+    return Concat(Value(prefix), Cast("pk", output_field=CharField()), Value(suffix))
+
+
+def _new_public_tokens():
+    """Each survey's public link is a live capability: a fresh random one per survey."""
+    surveys = list(Survey.objects.only("pk"))
+    for survey in surveys:
+        survey.public_token = new_public_token()
+    Survey.objects.bulk_update(surveys, ["public_token"], batch_size=1000)
 
 
 @transaction.atomic
 def sanitize():
-    user_id = Cast("pk", output_field=CharField())
-    users = get_user_model().objects.update(
-        username=Concat(Value("user"), user_id),
-        email=Concat(Value("user"), user_id, Value("@example.invalid")),
-        first_name="",
-        last_name="",
-        password=make_password(None),
+    """Apply INVENTORY to this database; returns how many rows of each kind changed."""
+    User = get_user_model()
+    counts = {
+        "accounts": User.objects.update(
+            username=_with_id("user"),
+            email=_with_id("user", "@example.invalid"),
+            first_name="",
+            last_name="",
+            password=make_password(None),
+        )
+    }
+    VerifiedEmail.objects.update(
+        email=Subquery(User.objects.filter(pk=OuterRef("user_id")).values("email")[:1])
     )
-    Session.objects.all().delete()
-    return {"users": users}
+    for model in (Token, Session, LogEntry, AccessAttempt, AccessLog, AccessFailureLog):
+        counts[str(model._meta.verbose_name_plural).lower()] = model.objects.all().delete()[0]
+    _new_public_tokens()
+    counts["surveys"] = Survey.objects.update(title=_with_id("Survey "))
+    Question.objects.update(prompt=_with_id("Question "), help_text="")
+    Option.objects.update(text=_with_id("Option "))
+    Submission.objects.update(token=_with_id("submission-"))
+    counts["text answers"] = Answer.objects.exclude(text="").update(text=_with_id("Text answer "))
+    return counts

@@ -24,7 +24,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--sanitize",
             action="store_true",
-            help="replace usernames, emails and passwords (for a laptop copy)",
+            help="remove personal data and credentials (for a laptop copy; dbtools/sanitize.py)",
         )
         parser.add_argument("--yes", action="store_true", help="don't ask for confirmation")
 
@@ -50,4 +50,4 @@ class Command(BaseCommand):
 
     def _sanitize(self):
         counts = sanitize()
-        self.stdout.write(f"Sanitized {counts['users']} accounts.")
+        self.stdout.write("Sanitized: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
