@@ -65,4 +65,4 @@ screenshots: $(VENV)/.requirements-dev
 	$(PY) -m scripts.screenshots
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles .test-db.sqlite3*
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

@@ -5,6 +5,8 @@ project and DEBUG off unless asked for. A value that cannot be parsed stops star
 message naming the variable, so a typo never silently turns a feature off.
 """
 
+import os
+import tempfile
 from pathlib import Path
 
 import environ
@@ -142,8 +144,11 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     # A file, not the shared in-memory database, so tests with several threads get real
-    # locking instead of SQLite's shared-cache table locks.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+    # locking instead of SQLite's shared-cache table locks; one per test run, so two runs
+    # at once don't share it.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"canvass-test-{os.getpid()}.sqlite3")
+    }
 
 try:
     # Default: this process's memory. Several app nodes share a cache through Redis:

@@ -12,6 +12,7 @@ import contextlib
 import glob
 import os
 import pwd
+import random
 import shutil
 import signal
 import socket
@@ -20,6 +21,7 @@ import string
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -33,10 +35,27 @@ class MissingService(RuntimeError):
     """A program the stack needs is not installed."""
 
 
+# Below Linux's range for outgoing connections (32768-60999), so no client's source port
+# can take a port between the moment it is chosen and the moment its server binds it.
+PORT_RANGE = range(20000, 32000)
+_ports_given = set()
+_ports_lock = threading.Lock()
+
+
 def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A loopback port nothing listens on, never the same one twice in this process."""
+    with _ports_lock:
+        while True:
+            port = random.choice(PORT_RANGE)
+            if port in _ports_given:
+                continue
+            with socket.socket() as sock:
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            _ports_given.add(port)
+            return port
 
 
 def wait_for_port(port, process=None, seconds=30):

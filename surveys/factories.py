@@ -89,16 +89,52 @@ MIXED_QUESTIONS = [
 ]
 
 
-def build_mixed_survey(*, owner=None, status=Survey.Status.DRAFT, **kwargs):
-    """A survey with one question of every kind (see MIXED_QUESTIONS)."""
+def build_mixed_survey(
+    *, owner=None, status=Survey.Status.DRAFT, copies=1, options=None, **kwargs
+):
+    """A survey with one question of every kind (see MIXED_QUESTIONS), `copies` times over;
+    `options` sets how many options each choice question gets."""
     survey = SurveyFactory(status=status, **({"owner": owner} if owner else {}), **kwargs)
-    for position, (kind, details, options) in enumerate(MIXED_QUESTIONS, start=1):
-        question = QuestionFactory(
-            survey=survey, kind=kind, position=position, prompt=f"{kind.label}?", **details
-        )
-        for o in range(options):
-            OptionFactory(question=question, position=o + 1, text=f"{kind.label} {o + 1}")
+    position = 0
+    for copy in range(copies):
+        for kind, details, count in MIXED_QUESTIONS:
+            position += 1
+            prompt = f"{kind.label}?" if copies == 1 else f"{kind.label} {copy + 1}?"
+            question = QuestionFactory(
+                survey=survey, kind=kind, position=position, prompt=prompt, **details
+            )
+            for o in range(options if options and count else count):
+                OptionFactory(question=question, position=o + 1, text=f"{kind.label} {o + 1}")
     return survey
+
+
+def answer_for(question, n):
+    """A valid answer to `question` (options prefetched), varied by `n`: what a taker
+    would send, as submit_response takes it."""
+    options = [o.pk for o in question.options.all()]
+    if question.kind == Kind.SINGLE:
+        return options[n % len(options)]
+    if question.kind == Kind.MULTIPLE:
+        return sorted({options[n % len(options)], options[(n + 1) % len(options)]})
+    if question.kind in Question.TEXT_KINDS:
+        return f"answer {n}"
+    if question.kind == Kind.NUMBER:
+        return str(n * 7 % 100)
+    low, high = Question.SCALES[question.kind]
+    return str(low + n % (high - low + 1))
+
+
+def add_mixed_submissions(survey, count):
+    """`count` submissions answering every question, through submit_response."""
+    from surveys import services
+
+    questions = list(survey.questions.prefetch_related("options"))
+    for n in range(count):
+        services.submit_response(
+            survey=survey,
+            token=uuid.uuid4().hex,
+            answers={question.pk: answer_for(question, n) for question in questions},
+        )
 
 
 def add_submissions(survey, count, pick=lambda options, n: options[n % len(options)]):

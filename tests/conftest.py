@@ -1,10 +1,11 @@
-import os
-
 import pytest
 from django.test import Client
 
 from surveys.factories import PASSWORD, UserFactory, build_survey
 from surveys.models import Survey
+
+# Under CI=true a skip is a failure (tests/ci_plugin.py).
+pytest_plugins = ["tests.ci_plugin"]
 
 
 @pytest.fixture(autouse=True)
@@ -69,13 +70,3 @@ def active_survey(owner):
 @pytest.fixture
 def closed_survey(owner):
     return build_survey(owner=owner, status=Survey.Status.CLOSED, title="Closed survey")
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    """Under CI=true a skipped test is a failure: a missing service must never pass silently."""
-    outcome = yield
-    report = outcome.get_result()
-    if report.skipped and os.environ.get("CI", "").lower() == "true":
-        report.outcome = "failed"
-        report.longrepr = f"skipped under CI=true, which counts as a failure: {report.longrepr}"

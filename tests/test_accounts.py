@@ -5,18 +5,21 @@ import csv
 import io
 import json
 import re
+import time
 import zipfile
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from accounts.emails import verification_token
 from accounts.models import VerifiedEmail, email_is_verified
 from surveys import services
 from surveys.factories import UserFactory, add_submissions, build_survey
@@ -80,10 +83,13 @@ def test_reset_link_works_once(client, ada):
     assert not again.context["validlink"]
 
 
-def test_reset_link_expires(client, ada, settings):
+@pytest.mark.parametrize(("later", "valid"), [(timedelta(hours=1, minutes=59), True),
+                                              (timedelta(hours=2, minutes=1), False)])  # fmt: skip
+def test_reset_link_works_for_two_hours(client, ada, monkeypatch, later, valid):
     ask_reset(client, "ada@example.com")
-    settings.PASSWORD_RESET_TIMEOUT = -1  # every token is now older than the limit
-    assert not client.get(link_in(mail.outbox[-1]), follow=True).context["validlink"]
+    then = datetime.now() + later
+    monkeypatch.setattr(PasswordResetTokenGenerator, "_now", lambda self: then)
+    assert client.get(link_in(mail.outbox[-1]), follow=True).context["validlink"] is valid
 
 
 def test_reset_token_of_another_user_fails(client, ada):
@@ -182,8 +188,25 @@ def test_old_verification_link_does_not_confirm_a_new_address(client, ada, passw
     assert not email_is_verified(ada)
 
 
-def test_tampered_verification_link_is_refused(client, ada):
-    assert client.get(reverse("accounts:verify_email", args=["forged:token"])).status_code == 400
+@pytest.mark.parametrize("tamper", ["forged", "flipped", "other address", "expired"])
+def test_tampered_verification_link_is_refused_and_verifies_nothing(
+    client, ada, monkeypatch, tamper
+):
+    token = verification_token(ada)
+    if tamper == "forged":
+        token = "forged:token"
+    elif tamper == "flipped":
+        token = token[:-1] + ("A" if token[-1] != "A" else "B")
+    elif tamper == "other address":
+        ada.email = "mallory@example.com"
+        token = verification_token(ada)
+        ada.refresh_from_db()
+    else:
+        real_time = time.time
+        monkeypatch.setattr(time, "time", lambda: real_time() + 3 * 24 * 3600 + 60)
+    response = client.get(reverse("accounts:verify_email", args=[token]))
+    assert response.status_code == 400
+    assert not email_is_verified(ada) and not VerifiedEmail.objects.exists()
 
 
 def test_publish_gate_when_the_operator_requires_verification(

@@ -284,6 +284,15 @@ def test_anonymous_clients_are_throttled_by_their_real_address(active_survey, mo
     cache.clear()
 
 
+@pytest.mark.parametrize(("who", "rate"), [("anonymous", 300), ("creator", 1200)])
+def test_throttles_hold_at_their_configured_rates(owner, active_survey, who, rate):
+    # The cheapest request of each: an unknown survey (404) counts like any other.
+    client = api(owner) if who == "creator" else APIClient()
+    path = "/api/v1/surveys/987654/" if who == "creator" else "/api/v1/public/surveys/nope/"
+    statuses = [client.get(path).status_code for _ in range(rate + 1)]
+    assert statuses == [404] * rate + [429]
+
+
 def test_schema_and_docs(client):
     schema = client.get("/api/schema/")
     assert schema.status_code == 200

@@ -3,6 +3,7 @@
 import json
 import re
 import threading
+import urllib.error
 import urllib.parse
 import urllib.request
 from http.cookiejar import CookieJar
@@ -11,7 +12,8 @@ import pytest
 from django.db import connection
 
 from surveys import services, tallies
-from surveys.models import Answer, Submission
+from surveys.factories import answer_for, build_mixed_survey
+from surveys.models import Answer, Question, Submission, Survey
 from surveys.results import results_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -133,3 +135,57 @@ def test_api_same_idempotency_key_in_parallel_is_stored_once(live_server, active
     assert len({json.dumps(body) for _, body in results}) == 1  # the same result for all
     assert Submission.objects.count() == 1
     assert Answer.objects.count() == active_survey.questions.count()
+
+
+def mixed_form(taker, survey, n):
+    path = f"/s/{survey.public_token}/answer/"
+    html = taker.get(path)
+    data = dict(re.findall(r'name="(csrfmiddlewaretoken|token)" value="([^"]+)"', html))
+    for question in survey.questions.prefetch_related("options"):
+        value = answer_for(question, n)
+        data[f"q_{question.pk}"] = (
+            [str(v) for v in value] if isinstance(value, list) else str(value)
+        )
+    return path, data
+
+
+def post_form(taker, path, data):
+    body = urllib.parse.urlencode(data, doseq=True).encode()
+    request = urllib.request.Request(
+        taker.base + path, data=body, headers={"Referer": taker.base + path}
+    )
+    try:
+        with taker.opener.open(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_takers_of_every_kind_in_parallel_keep_the_tallies_exact(live_server, owner):
+    """Multiple choice counts one row per tick and optional questions count only when
+    answered: twelve takers at once, then the tallies must equal a recount."""
+    survey = build_mixed_survey(owner=owner, status=Survey.Status.ACTIVE)
+    takers = [Taker(live_server.url) for _ in range(12)]
+    forms = [mixed_form(taker, survey, i) for i, taker in enumerate(takers)]
+    statuses = run_together(12, lambda i: post_form(takers[i], *forms[i]))
+    assert statuses == [200] * 12  # each followed the redirect to the thank-you page
+    assert Submission.objects.count() == 12
+    stored, recounted = tallies.stored(survey), tallies.counted(survey.submissions.all())
+    assert stored == recounted
+    multiple = survey.questions.get(kind=Question.Kind.MULTIPLE)
+    assert sum(stored[2][o.pk] for o in multiple.options.all() if o.pk in stored[2]) == 24
+
+
+@pytest.mark.parametrize("limit", [1, 3])
+def test_response_limit_holds_with_takers_in_parallel(live_server, owner, limit):
+    """The survey's row lock lets one submission at a time count and insert: with ten
+    takers at once exactly `limit` are stored, the rest are told it has closed."""
+    survey = build_mixed_survey(owner=owner, status=Survey.Status.ACTIVE, max_responses=limit)
+    takers = [Taker(live_server.url) for _ in range(10)]
+    forms = [mixed_form(taker, survey, i) for i, taker in enumerate(takers)]
+    statuses = run_together(10, lambda i: post_form(takers[i], *forms[i]))
+    assert sorted(statuses) == [200] * limit + [410] * (10 - limit)
+    assert Submission.objects.count() == limit
+    survey.refresh_from_db()
+    assert survey.is_closed
+    assert tallies.recount([survey]) == []

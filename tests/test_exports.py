@@ -127,25 +127,3 @@ def test_summary_csv(owner_client, mixed):
     assert [rating, "Rating 1–5", "mean", "2.78", ""] in rows
     assert [rating, "Rating 1–5", "median", "3", ""] in rows
     assert [f"3. {q[Kind.SHORT_TEXT].prompt}", "Short text", "answered", "9", ""] in rows
-
-
-@pytest.mark.parametrize("submissions", [1, 60])
-def test_xlsx_queries_do_not_grow(owner_client, owner, django_assert_num_queries, submissions):
-    survey = build_mixed_survey(owner=owner, status=Survey.Status.ACTIVE)
-    q = {question.kind: question for question in survey.questions.prefetch_related("options")}
-    for n in range(submissions):
-        services.submit_response(
-            survey=survey,
-            token=f"t{n}",
-            answers={
-                q[Kind.SINGLE].pk: q[Kind.SINGLE].options.first().pk,
-                q[Kind.MULTIPLE].pk: [q[Kind.MULTIPLE].options.first().pk],
-                q[Kind.SHORT_TEXT].pk: "x",
-                q[Kind.NUMBER].pk: n,
-                q[Kind.RATING_5].pk: 3,
-            },
-        )
-    # session, user, survey, questions, options, answers
-    with django_assert_num_queries(6):
-        response = owner_client.get(reverse("surveys:export_xlsx", args=[survey.pk]))
-    close_response(response)

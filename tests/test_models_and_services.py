@@ -6,9 +6,18 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from surveys import services
+from surveys import services, tallies
 from surveys.factories import OptionFactory, QuestionFactory, SurveyFactory, build_survey
-from surveys.models import Answer, Option, Question, Submission, Survey
+from surveys.models import (
+    Answer,
+    Option,
+    OptionTally,
+    Question,
+    QuestionTally,
+    Submission,
+    Survey,
+    SurveyTally,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -195,3 +204,27 @@ def test_close_only_a_running_survey(draft_survey, active_survey):
     services.close_survey(survey=active_survey)
     active_survey.refresh_from_db()
     assert active_survey.is_closed
+
+
+class Boom(RuntimeError):
+    pass
+
+
+def _boom(*args, **kwargs):
+    raise Boom("a later step failed")
+
+
+@pytest.mark.parametrize("step", ["answers", "tallies"])
+def test_a_failure_after_the_submission_row_leaves_nothing(active_survey, monkeypatch, step):
+    """The submission, its answers and its tallies are one transaction: if a later step
+    fails, the submission row goes too (a submission without answers would be counted)."""
+    if step == "answers":
+        monkeypatch.setattr(Answer.objects, "bulk_create", _boom)
+    else:
+        monkeypatch.setattr(tallies, "count_submission", _boom)
+    choices = {q.pk: q.options.first().pk for q in active_survey.questions.all()}
+    with pytest.raises(Boom):
+        services.submit_response(survey=active_survey, token="t", answers=choices)
+    assert Submission.objects.count() == Answer.objects.count() == 0
+    assert not SurveyTally.objects.exists()
+    assert not QuestionTally.objects.exists() and not OptionTally.objects.exists()

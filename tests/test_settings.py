@@ -69,3 +69,25 @@ def test_env_example_lists_every_variable_read():
     example = (ROOT / ".env.example").read_text()
     listed = set(re.findall(r"^#?\s*([A-Z_]+)=", example, flags=re.M))
     assert read <= listed, f"missing from .env.example: {sorted(read - listed)}"
+
+
+def test_promised_numbers():
+    """The limits README and docs/security.md promise, written out: changing a default must
+    fail here (the behaviour tests check what each number does)."""
+    from django.conf import settings
+
+    from accounts import emails, views
+
+    assert settings.AXES_FAILURE_LIMIT == 10
+    assert settings.AXES_COOLOFF_TIME == 1  # hour
+    assert settings.AXES_LOCKOUT_PARAMETERS == ["username", "ip_address"]
+    assert settings.PASSWORD_RESET_TIMEOUT == 2 * 3600
+    assert emails.VERIFY_MAX_AGE == 3 * 24 * 3600
+    assert views.RESET_LIMIT_PER_HOUR == 5
+    assert views.SIGNUP_ATTEMPTS_PER_HOUR == 20
+    assert settings.SUBMISSIONS_PER_MINUTE == 120
+    assert settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] == {
+        "anon": "300/minute",
+        "user": "1200/minute",
+    }
+    assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE == 1024 * 1024

@@ -86,12 +86,21 @@ def test_extra_question_field(client, active_survey, caplog):
     assert_rejected(post(client, active_survey, data), caplog)
 
 
-@pytest.mark.parametrize("value", ["abc", "-1", "1.5", "99999999999999999999999999", "", " "])
-def test_non_integer_and_huge_option_values(client, active_survey, caplog, value):
+@pytest.mark.parametrize(
+    "value", ["abc", "-1", "1.5", "99999999999999999999999999", " ", "\uff11"]
+)
+def test_values_the_form_does_not_offer_are_a_400(client, active_survey, caplog, value):
     data = answer_data(client, active_survey)
     data[f"q_{first_question(active_survey).pk}"] = value
+    assert_rejected(post(client, active_survey, data), caplog)
+
+
+def test_an_empty_value_asks_for_an_answer(client, active_survey):
+    data = answer_data(client, active_survey)
+    data[f"q_{first_question(active_survey).pk}"] = ""
     response = post(client, active_survey, data)
-    assert response.status_code in (200, 400)
+    assert response.status_code == 200
+    assert b"Please answer this question." in response.content
     assert Submission.objects.count() == 0
 
 
