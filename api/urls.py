@@ -1,6 +1,5 @@
 from csp.decorators import csp_update
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from . import views
@@ -26,14 +25,14 @@ urlpatterns = [
         views.PublicSubmitView.as_view(),
         name="public-submit",
     ),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", views.SchemaView.as_view(), name="schema"),
     # The split view serves Swagger UI's settings as a script file, not an inline script,
     # so the site's Content-Security-Policy holds on the docs page too; only the page's own
     # small <style> block is allowed, by its hash (drf-spectacular 0.30's template).
     path(
         "docs/",
         csp_update({"style-src": [SWAGGER_PAGE_STYLE]})(
-            SpectacularSwaggerSplitView.as_view(url_name="api:schema")
+            views.DocsView.as_view(url_name="api:schema")
         ),
         name="docs",
     ),
