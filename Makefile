@@ -50,7 +50,7 @@ bench: $(VENV)/.requirements-dev
 	$(PY) -m loadtest.bench $(if $(WRITE),--write)
 
 # Local database from nothing: migrate, 'admin'/'admin', generated test data.
-reset: $(VENV)/.requirements
+reset: $(VENV)/.requirements-dev
 	DEBUG=$${DEBUG:-true} $(PY) manage.py reset_db --seed
 
 # The production-like stack on loopback: PostgreSQL, Gunicorn, NGINX with TLS. Ctrl+C stops it.

@@ -1,5 +1,7 @@
 """Account emails: plain text with an HTML alternative, built from templates."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
@@ -7,7 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 VERIFY_SALT = "canvass.verify-email"
-VERIFY_MAX_AGE = 3 * 24 * 3600
+VERIFY_MAX_AGE = timedelta(days=3)
 
 
 def send(template, to, context):
@@ -37,4 +39,4 @@ def send_verification(request, user):
     link = request.build_absolute_uri(
         reverse("accounts:verify_email", args=[verification_token(user)])
     )
-    send("verify_email", user.email, {"user": user, "link": link, "days": VERIFY_MAX_AGE // 86400})
+    send("verify_email", user.email, {"user": user, "link": link, "days": VERIFY_MAX_AGE.days})

@@ -19,7 +19,6 @@ urlpatterns = [
     path("settings/email/", views.change_email, name="change_email"),
     path("settings/api-token/", views.api_token, name="api_token"),
     path("settings/password/", views.PasswordChangeView.as_view(), name="password_change"),
-    path("settings/download/", views.download_data, name="download_data"),
     path("settings/delete/", views.delete_account, name="delete_account"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(

@@ -1,24 +1,17 @@
-import io
-import json
 import logging
-import tempfile
-import zipfile
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse
+from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
-from config.middleware import client_ip
-from config.ratelimit import too_many
-from surveys.exports import survey_structure, write_responses_csv
-from surveys.models import Survey
+from lib.proxy import client_ip
+from lib.ratelimit import too_many
 
 from .emails import read_verification_token, send_verification
 from .forms import EmailChangeForm, PasswordConfirmForm, SignUpForm
@@ -26,10 +19,21 @@ from .models import VerifiedEmail, email_is_verified
 
 logger = logging.getLogger("canvass.accounts")
 
-RESET_LIMIT_PER_HOUR = 5
+# Rate limits on account actions, per hour; past one, the page says to come back later.
+HOUR = 3600
+RESET_LIMIT_PER_HOUR = 5  # per email address; four times as many per client address
 # Usernames are public (docs/security.md): sign-up says when one is taken. Every sign-up
 # POST counts, so checking names in bulk from one address is slow.
 SIGNUP_ATTEMPTS_PER_HOUR = 20
+VERIFY_RESENDS_PER_HOUR = 5
+
+
+def _hourly_limit_reached(key, limit):
+    return too_many(key, limit=limit, window=HOUR)
+
+
+def _slow_down(request):
+    return render(request, "accounts/rate_limited.html", {"minutes": HOUR // 60}, status=429)
 
 
 def signup(request):
@@ -37,9 +41,9 @@ def signup(request):
         return redirect("surveys:list")
     if request.method == "POST":
         ip = client_ip(request)
-        if too_many(f"signup:ip:{ip}", limit=SIGNUP_ATTEMPTS_PER_HOUR, window=3600):
+        if _hourly_limit_reached(f"signup:ip:{ip}", SIGNUP_ATTEMPTS_PER_HOUR):
             logger.warning("sign-up rate-limited ip=%s", ip)
-            return render(request, "accounts/rate_limited.html", {"minutes": 60}, status=429)
+            return _slow_down(request)
     form = SignUpForm(request.POST or None)
     if form.is_valid():
         # Email addresses need not be unique: refusing a known one would tell anyone which
@@ -72,8 +76,8 @@ def verify_email(request, token):
 @login_required
 @require_POST
 def resend_verification(request):
-    if too_many(f"verify:{request.user.pk}", limit=5, window=3600):
-        return render(request, "accounts/rate_limited.html", {"minutes": 60}, status=429)
+    if _hourly_limit_reached(f"verify:{request.user.pk}", VERIFY_RESENDS_PER_HOUR):
+        return _slow_down(request)
     send_verification(request, request.user)
     messages.success(request, f"We sent a new link to {request.user.email}.")
     return redirect("accounts:settings")
@@ -129,30 +133,6 @@ def change_email(request):
 
 
 @login_required
-def download_data(request):
-    """A zip of the user's account, every survey's structure (JSON) and responses (CSV)."""
-    surveys = Survey.objects.owned_by(request.user).order_by("pk")
-    # In memory up to 8 MB, then on disk; FileResponse closes it once it is sent.
-    archive = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
-    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        user = request.user
-        account = {"username": user.username, "email": user.email, "joined": user.date_joined}
-        zf.writestr("account.json", json.dumps(account, default=str, indent=2))
-        for survey in surveys:
-            questions = list(survey.questions.prefetch_related("options"))
-            name = f"surveys/{survey.pk}-{slugify(survey.title)[:50] or 'survey'}"
-            zf.writestr(f"{name}.json", json.dumps(survey_structure(survey, questions), indent=2))
-            with (
-                zf.open(f"{name}.csv", "w") as raw,
-                io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text,
-            ):
-                write_responses_csv(survey, questions, text)
-    archive.seek(0)
-    logger.info("data download user=%s surveys=%d", request.user.pk, len(surveys))
-    return FileResponse(archive, as_attachment=True, filename=f"canvass-{user.username}.zip")
-
-
-@login_required
 def delete_account(request):
     form = PasswordConfirmForm(request.POST or None, user=request.user)
     if form.is_valid():
@@ -162,15 +142,14 @@ def delete_account(request):
         user.delete()
         messages.success(request, "Your account and all its surveys and responses are deleted.")
         return redirect("landing")
-    surveys = Survey.objects.owned_by(request.user).with_submission_counts()
+    # Through the relation, not the surveys app: surveys build on accounts, not around.
+    counts = request.user.surveys.aggregate(
+        surveys=Count("pk", distinct=True), responses=Count("submissions")
+    )
     return render(
         request,
         "accounts/delete_account.html",
-        {
-            "form": form,
-            "surveys": len(surveys),
-            "responses": sum(s.num_submissions for s in surveys),
-        },
+        {"form": form, **counts},
         status=400 if form.is_bound else 200,
     )
 
@@ -188,11 +167,11 @@ class PasswordResetView(auth_views.PasswordResetView):
     def form_valid(self, form):
         email = form.cleaned_data["email"].lower()
         ip = client_ip(self.request)
-        if too_many(f"reset:email:{email}", limit=RESET_LIMIT_PER_HOUR, window=3600) or too_many(
-            f"reset:ip:{ip}", limit=4 * RESET_LIMIT_PER_HOUR, window=3600
+        if _hourly_limit_reached(f"reset:email:{email}", RESET_LIMIT_PER_HOUR) or (
+            _hourly_limit_reached(f"reset:ip:{ip}", 4 * RESET_LIMIT_PER_HOUR)
         ):
             logger.warning("password reset rate-limited ip=%s", ip)
-            return render(self.request, "accounts/rate_limited.html", {"minutes": 60}, status=429)
+            return _slow_down(self.request)
         return super().form_valid(form)
 
 

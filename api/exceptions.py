@@ -1,8 +1,9 @@
 """Every API error is JSON of one shape: {"detail": "..."} or {"field": ["..."]}.
 
-DRF answers its own exceptions that way; this handler brings in the ones Django raises
-while reading a request (a body over the size limit, too many fields), and api/errors.py
-does the same for what never reaches a DRF view (an unknown URL, a crash).
+DRF answers its own exceptions that way; this handler brings in the services' refusals
+(each with its message and a status) and what Django raises while reading a request (a
+body over the size limit, too many fields); api/errors.py does the same for what never
+reaches a DRF view (an unknown URL, a crash).
 """
 
 from django.conf import settings
@@ -11,7 +12,14 @@ from rest_framework import status
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from surveys.services import LimitReached
+from surveys.errors import (
+    LimitReached,
+    NoOptions,
+    Refused,
+    SurveyClosed,
+    SurveyNotEditable,
+    WrongStatus,
+)
 
 
 class PayloadTooLarge(APIException):
@@ -23,14 +31,25 @@ class PayloadTooLarge(APIException):
         super().__init__(f"The request body is larger than the limit of {limit} bytes.")
 
 
-class _Refused(APIException):
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_code = "refused"
+# The status each refusal of the services (surveys/errors.py) is answered with.
+STATUS_OF_REFUSAL = {
+    SurveyNotEditable: status.HTTP_409_CONFLICT,
+    WrongStatus: status.HTTP_409_CONFLICT,
+    SurveyClosed: status.HTTP_410_GONE,
+    LimitReached: status.HTTP_400_BAD_REQUEST,
+    NoOptions: status.HTTP_400_BAD_REQUEST,
+}
+
+
+def _answer_refusal(refusal):
+    exc = APIException(refusal.message, code=type(refusal).__name__)
+    exc.status_code = STATUS_OF_REFUSAL.get(type(refusal), status.HTTP_400_BAD_REQUEST)
+    return exc
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, LimitReached):
-        exc = _Refused(exc.message)
+    if isinstance(exc, Refused):
+        exc = _answer_refusal(exc)
     elif isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
     elif isinstance(exc, SuspiciousOperation):

@@ -1,10 +1,12 @@
-"""Number fields that take plain ASCII digits only (see lib/strict.py): DRF's own accept
+"""Number fields that take plain ASCII digits only (see lib/numbers.py): DRF's own accept
 full-width digits and "1_0" (as 10)."""
 
 from django.db import models
 from rest_framework import serializers
 
-from lib.strict import parse_decimal
+from lib.numbers import parse_decimal
+from surveys.kinds.number import DIGITS as NUMBER_DIGITS
+from surveys.kinds.number import PLACES as NUMBER_PLACES
 
 
 class StrictIntegerField(serializers.IntegerField):
@@ -29,6 +31,16 @@ class StrictDecimalField(serializers.DecimalField):
         if isinstance(data, str) and parse_decimal(data) is None:
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+def NumberField(**options):
+    """A number as answers hold it (14 digits before the point, 4 after), as a JSON number."""
+    return StrictDecimalField(
+        max_digits=NUMBER_DIGITS + NUMBER_PLACES,
+        decimal_places=NUMBER_PLACES,
+        coerce_to_string=False,
+        **options,
+    )
 
 
 class ModelSerializer(serializers.ModelSerializer):

@@ -5,8 +5,9 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from surveys.models import Option, Question, Submission, Survey
+from surveys.services import MAX_OPTIONS_PER_QUESTION, MAX_QUESTIONS_PER_SURVEY
 
-from .fields import ModelSerializer, StrictDecimalField, StrictIntegerField
+from .fields import ModelSerializer, NumberField, StrictIntegerField
 
 
 class OptionSerializer(ModelSerializer):
@@ -37,10 +38,7 @@ class QuestionSerializer(ModelSerializer):
 def _current(question):
     if question is None:
         return {}
-    return {
-        name: getattr(question, name)
-        for name in ("kind", "min_choices", "max_choices", "min_value", "max_value")
-    }
+    return {name: getattr(question, name) for name in ("kind", *Question.SETTINGS)}
 
 
 class SurveySerializer(ModelSerializer):
@@ -57,6 +55,8 @@ class SurveySerializer(ModelSerializer):
             "version",
             "previous_version",
             "one_response_per_browser",
+            "closes_at",
+            "max_responses",
             "submissions",
             "public_url",
             "export_csv_url",
@@ -99,10 +99,10 @@ class BarSerializer(serializers.Serializer):
 
 class NumberStatsSerializer(serializers.Serializer):
     count = StrictIntegerField()
-    mean = StrictDecimalField(max_digits=24, decimal_places=4, coerce_to_string=False)
-    median = StrictDecimalField(max_digits=24, decimal_places=4, coerce_to_string=False)
-    lowest = StrictDecimalField(max_digits=24, decimal_places=4, coerce_to_string=False)
-    highest = StrictDecimalField(max_digits=24, decimal_places=4, coerce_to_string=False)
+    mean = NumberField()
+    median = NumberField()
+    lowest = NumberField()
+    highest = NumberField()
     nps = StrictIntegerField(allow_null=True)
 
 
@@ -132,9 +132,7 @@ class AnswerSerializer(serializers.Serializer):
     question_id = StrictIntegerField(**ID)
     option_id = StrictIntegerField(allow_null=True, **ID)
     text = serializers.CharField()
-    number = StrictDecimalField(
-        max_digits=18, decimal_places=4, allow_null=True, coerce_to_string=False
-    )
+    number = NumberField(allow_null=True)
 
 
 class SubmissionSerializer(ModelSerializer):
@@ -159,13 +157,11 @@ class PublicQuestionSerializer(serializers.Serializer):
     options = PublicOptionSerializer(many=True)
     min_choices = StrictIntegerField(allow_null=True)
     max_choices = StrictIntegerField(allow_null=True)
-    min_value = StrictDecimalField(
-        max_digits=18, decimal_places=4, allow_null=True, coerce_to_string=False
+    min_value = NumberField(allow_null=True)
+    max_value = NumberField(allow_null=True)
+    max_length = StrictIntegerField(
+        source="kind_def.max_length", allow_null=True, help_text="Text questions only."
     )
-    max_value = StrictDecimalField(
-        max_digits=18, decimal_places=4, allow_null=True, coerce_to_string=False
-    )
-    max_length = StrictIntegerField(allow_null=True, help_text="Text questions only.")
 
 
 class PublicSurveySerializer(serializers.Serializer):
@@ -180,14 +176,10 @@ class SubmitAnswerSerializer(serializers.Serializer):
     question_id = StrictIntegerField(**ID)
     option_id = StrictIntegerField(required=False, **ID)
     option_ids = serializers.ListField(
-        child=StrictIntegerField(**ID), required=False, max_length=1000
+        child=StrictIntegerField(**ID), required=False, max_length=MAX_OPTIONS_PER_QUESTION
     )
-    text = serializers.CharField(
-        required=False, allow_blank=True, trim_whitespace=False, max_length=10000
-    )
-    number = StrictDecimalField(
-        required=False, max_digits=18, decimal_places=4, coerce_to_string=False
-    )
+    text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    number = NumberField(required=False)
 
     VALUES = ("option_id", "option_ids", "text", "number")
 
@@ -201,7 +193,9 @@ class SubmitAnswerSerializer(serializers.Serializer):
 
 
 class SubmitSerializer(serializers.Serializer):
-    answers = SubmitAnswerSerializer(many=True, allow_empty=False, max_length=1000)
+    answers = SubmitAnswerSerializer(
+        many=True, allow_empty=False, max_length=MAX_QUESTIONS_PER_SURVEY
+    )
 
     def validate_answers(self, answers):
         questions = [answer["question_id"] for answer in answers]

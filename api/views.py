@@ -1,51 +1,47 @@
 """REST API views. Every rule lives in surveys.services: these only translate HTTP.
 
-Creator endpoints see the requesting user's own surveys only, so another user's or an
-unknown id is a 404, never a 403 that would tell the id exists.
+Creator endpoints see the requesting user's own surveys only (the same `owned_by` words as
+the pages), so another user's or an unknown id is a 404, never a 403 that would tell the id
+exists. The services' refusals become JSON errors in api/exceptions.py.
 """
 
+import logging
 import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from lib.proxy import client_ip
 from surveys import services
+from surveys.access import survey_for_takers, too_many_submissions
 from surveys.models import Question, Survey
 from surveys.results import results_for
 from surveys.structure import survey_structure
 
-from . import serializers as s
+from .serializers import (
+    OptionSerializer,
+    PublicSurveySerializer,
+    QuestionSerializer,
+    ResultsSerializer,
+    SubmissionSerializer,
+    SubmitResultSerializer,
+    SubmitSerializer,
+    SurveyDetailSerializer,
+    SurveySerializer,
+)
+
+logger = logging.getLogger("canvass.surveys")
 
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{1,60}$")
-
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The survey has started, so its questions and options can't change."
-    default_code = "conflict"
-
-
-class Gone(APIException):
-    status_code = status.HTTP_410_GONE
-    default_detail = "This survey is closed."
-    default_code = "closed"
-
-
-def _structure_change(change):
-    try:
-        return change()
-    except services.SurveyNotEditable:
-        raise Conflict from None
 
 
 class SurveyViewSet(viewsets.ModelViewSet):
@@ -65,7 +61,13 @@ class SurveyViewSet(viewsets.ModelViewSet):
         )
 
     def get_serializer_class(self):
-        return s.SurveyDetailSerializer if self.action != "list" else s.SurveySerializer
+        return SurveyDetailSerializer if self.action != "list" else SurveySerializer
+
+    def _detail(self, survey_pk, **kwargs):
+        survey = self.get_queryset().get(pk=survey_pk)
+        return Response(
+            SurveyDetailSerializer(survey, context=self.get_serializer_context()).data, **kwargs
+        )
 
     def perform_create(self, serializer):
         serializer.instance = services.create_survey(
@@ -73,71 +75,73 @@ class SurveyViewSet(viewsets.ModelViewSet):
         )
         serializer.instance.num_submissions = 0
 
-    @extend_schema(request=None, responses={200: s.SurveyDetailSerializer})
+    def update(self, request, *args, **kwargs):
+        survey = self.get_object()
+        serializer = self.get_serializer(survey, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.update_survey(survey=survey, **serializer.validated_data)
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from None
+        return self._detail(survey.pk)
+
+    def perform_destroy(self, survey):
+        services.delete_survey(survey=survey)
+
+    @extend_schema(request=None, responses={200: SurveyDetailSerializer})
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         survey = self.get_object()
         try:
             services.publish_survey(survey=survey)
-        except services.SurveyNotEditable:
-            raise Conflict("The survey has already started.") from None
         except DjangoValidationError as exc:
             raise ValidationError({"survey": exc.messages}) from None
-        return Response(
-            s.SurveyDetailSerializer(self.get_object(), context=self.get_serializer_context()).data
-        )
+        return self._detail(survey.pk)
 
-    @extend_schema(request=None, responses={200: s.SurveyDetailSerializer})
+    @extend_schema(request=None, responses={200: SurveyDetailSerializer})
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         survey = self.get_object()
-        try:
-            services.close_survey(survey=survey)
-        except services.SurveyNotOpen:
-            raise Conflict("Only a running survey can be closed.") from None
-        return Response(
-            s.SurveyDetailSerializer(self.get_object(), context=self.get_serializer_context()).data
-        )
+        services.close_survey(survey=survey)
+        return self._detail(survey.pk)
 
-    @extend_schema(request=None, responses={201: s.SurveyDetailSerializer})
+    @extend_schema(request=None, responses={200: SurveyDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        survey = self.get_object()
+        services.reopen_survey(survey=survey)
+        return self._detail(survey.pk)
+
+    @extend_schema(request=None, responses={201: SurveyDetailSerializer})
     @action(detail=True, methods=["post"], url_path="new-version")
     def new_version(self, request, pk=None):
         """A draft copy of a started survey whose questions can change; it takes over the
         public link when it starts. Asking again returns the same draft."""
-        try:
-            draft = services.new_version(survey=self.get_object())
-        except services.SurveyNotOpen:
-            raise Conflict("Only the latest started version can get a new version.") from None
-        draft = self.get_queryset().get(pk=draft.pk)
-        return Response(
-            s.SurveyDetailSerializer(draft, context=self.get_serializer_context()).data,
-            status=status.HTTP_201_CREATED,
-        )
+        draft = services.new_version(survey=self.get_object())
+        return self._detail(draft.pk, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.QuestionSerializer, responses={201: s.QuestionSerializer})
+    @extend_schema(request=QuestionSerializer, responses={201: QuestionSerializer})
     @action(detail=True, methods=["post"])
     def questions(self, request, pk=None):
         survey = self.get_object()
-        serializer = s.QuestionSerializer(data=request.data)
+        serializer = QuestionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        question = _structure_change(
-            lambda: services.add_question(survey=survey, **serializer.validated_data)
-        )
-        return Response(s.QuestionSerializer(question).data, status=status.HTTP_201_CREATED)
+        question = services.add_question(survey=survey, **serializer.validated_data)
+        return Response(QuestionSerializer(question).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses={200: s.ResultsSerializer})
+    @extend_schema(responses={200: ResultsSerializer})
     @action(detail=True, methods=["get"])
     def results(self, request, pk=None):
         """The same counts and percentages as the results page."""
-        return Response(s.ResultsSerializer(results_for(self.get_object())).data)
+        return Response(ResultsSerializer(results_for(self.get_object())).data)
 
-    @extend_schema(responses={200: s.SubmissionSerializer(many=True)})
+    @extend_schema(responses={200: SubmissionSerializer(many=True)})
     @action(detail=True, methods=["get"])
     def responses(self, request, pk=None):
         """Submissions, newest first, with their answers."""
         survey = self.get_object()
         page = self.paginate_queryset(survey.submissions.prefetch_related("answers"))
-        return self.get_paginated_response(s.SubmissionSerializer(page, many=True).data)
+        return self.get_paginated_response(SubmissionSerializer(page, many=True).data)
 
 
 class OwnedPartViewSet(
@@ -147,78 +151,51 @@ class OwnedPartViewSet(
     viewsets.GenericViewSet,
 ):
     """A question or option of one of the creator's surveys; changes only while it is a
-    draft. `owner_lookup` is the path from the model to the survey's owner."""
+    draft."""
 
     lookup_value_converter = "int"
-    owner_lookup = None
-    related = ()
 
     def get_queryset(self):
         model = self.serializer_class.Meta.model
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return model.objects.none()
-        return model.objects.filter(**{self.owner_lookup: self.request.user}).select_related(
-            *self.related
-        )
+        return model.objects.owned_by(self.request.user)
 
 
 class QuestionViewSet(OwnedPartViewSet):
-    serializer_class = s.QuestionSerializer
+    serializer_class = QuestionSerializer
     http_method_names = ["get", "post", "patch", "delete"]
-    owner_lookup = "survey__owner"
-    related = ("survey",)
 
     def get_queryset(self):
         return super().get_queryset().prefetch_related("options")
 
     def perform_update(self, serializer):
-        question = serializer.instance
-        _structure_change(
-            lambda: services.update_question(question=question, **serializer.validated_data)
-        )
+        services.update_question(question=serializer.instance, **serializer.validated_data)
 
     def perform_destroy(self, question):
-        _structure_change(lambda: services.delete_question(question=question))
+        services.delete_question(question=question)
 
-    @extend_schema(request=s.OptionSerializer, responses={201: s.OptionSerializer})
+    @extend_schema(request=OptionSerializer, responses={201: OptionSerializer})
     @action(detail=True, methods=["post"])
     def options(self, request, pk=None):
         question = self.get_object()
-        serializer = s.OptionSerializer(data=request.data)
+        serializer = OptionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            option = _structure_change(
-                lambda: services.add_option(
-                    question=question, text=serializer.validated_data["text"]
-                )
-            )
-        except services.NoOptions:
-            raise ValidationError(
-                {"question": [f"A {question.get_kind_display().lower()} question has no options."]}
-            ) from None
-        return Response(s.OptionSerializer(option).data, status=status.HTTP_201_CREATED)
+        option = services.add_option(question=question, text=serializer.validated_data["text"])
+        return Response(OptionSerializer(option).data, status=status.HTTP_201_CREATED)
 
 
 class OptionViewSet(OwnedPartViewSet):
-    serializer_class = s.OptionSerializer
+    serializer_class = OptionSerializer
     http_method_names = ["get", "patch", "delete"]
-    owner_lookup = "question__survey__owner"
-    related = ("question__survey",)
 
     def perform_update(self, serializer):
         option = serializer.instance
         text = serializer.validated_data.get("text", option.text)
-        _structure_change(lambda: services.update_option(option=option, text=text))
+        services.update_option(option=option, text=text)
 
     def perform_destroy(self, option):
-        _structure_change(lambda: services.delete_option(option=option))
-
-
-def _public_survey(token):
-    survey = get_object_or_404(Survey.objects.public(), public_token=token)
-    if survey.is_closed:
-        raise Gone
-    return survey
+        services.delete_option(option=option)
 
 
 class PublicSurveyView(APIView):
@@ -228,12 +205,12 @@ class PublicSurveyView(APIView):
     authentication_classes = []
 
     @extend_schema(
-        responses={200: s.PublicSurveySerializer, 410: OpenApiResponse(description="closed")}
+        responses={200: PublicSurveySerializer, 410: OpenApiResponse(description="closed")}
     )
     def get(self, request, token):
-        survey = _public_survey(token)
+        survey = survey_for_takers(token)
         return Response(
-            s.PublicSurveySerializer(
+            PublicSurveySerializer(
                 {"title": survey.title, "questions": survey_structure(survey)}
             ).data
         )
@@ -246,7 +223,7 @@ class PublicSubmitView(APIView):
     authentication_classes = []
 
     @extend_schema(
-        request=s.SubmitSerializer,
+        request=SubmitSerializer,
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key",
@@ -259,13 +236,14 @@ class PublicSubmitView(APIView):
             )
         ],
         responses={
-            201: s.SubmitResultSerializer,
-            200: OpenApiResponse(s.SubmitResultSerializer, description="a replay"),
+            201: SubmitResultSerializer,
+            200: OpenApiResponse(SubmitResultSerializer, description="a replay"),
             410: OpenApiResponse(description="closed"),
+            429: OpenApiResponse(description="too many answers from this address"),
         },
     )
     def post(self, request, token):
-        survey = _public_survey(token)
+        survey = survey_for_takers(token)
         key = request.headers.get("Idempotency-Key", "")
         if not IDEMPOTENCY_KEY.match(key):
             raise ValidationError(
@@ -275,17 +253,19 @@ class PublicSubmitView(APIView):
                     ]
                 }
             )
-        serializer = s.SubmitSerializer(data=request.data)
+        ip = client_ip(request)
+        if too_many_submissions(survey, ip):
+            logger.warning("submission rate-limited survey=%s ip=%s", survey.pk, ip)
+            raise Throttled(wait=60, detail="Too many answers from this address; wait a minute.")
+        serializer = SubmitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
             submission, created = services.submit_response(
                 survey=survey, token=f"api:{key}", answers=serializer.validated_data["answers"]
             )
-        except services.SurveyNotOpen:
-            raise Gone from None
         except DjangoValidationError as exc:
             raise ValidationError({"answers": exc.messages}) from None
-        body = s.SubmitResultSerializer(
+        body = SubmitResultSerializer(
             {"status": "recorded", "created_at": submission.created_at}
         ).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

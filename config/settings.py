@@ -7,6 +7,7 @@ message naming the variable, so a typo never silently turns a feature off.
 
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -91,7 +92,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django_guid.middleware.guid_middleware",
-    "config.middleware.TrustedProxyMiddleware",
+    "lib.proxy.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -174,7 +175,7 @@ AXES_COOLOFF_TIME = 1  # hours; accounts/locked_out.html says "up to an hour"
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True  # clears only the account that logged in (accounts/lockout.py)
 AXES_HANDLER = "accounts.lockout.AccountResetHandler"
-AXES_CLIENT_IP_CALLABLE = "config.middleware.client_ip"
+AXES_CLIENT_IP_CALLABLE = "lib.proxy.client_ip"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 
@@ -186,7 +187,7 @@ except (ImproperlyConfigured, ValueError) as exc:
     raise ImproperlyConfigured(f"EMAIL_URL could not be parsed: {exc}") from None
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Canvass <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-PASSWORD_RESET_TIMEOUT = 2 * 3600  # reset links work for two hours, once
+PASSWORD_RESET_TIMEOUT = int(timedelta(hours=2).total_seconds())  # reset links work once
 # Answers accepted per minute from one client address for one survey; more get a 429 page
 # and nothing is stored. A classroom behind one address fits comfortably.
 SUBMISSIONS_PER_MINUTE = env_int("SUBMISSIONS_PER_MINUTE", 120)

@@ -1,9 +1,9 @@
-"""Form fields for numbers that take plain ASCII digits only (see lib/strict.py)."""
+"""Form fields for numbers that take plain ASCII digits only (see lib/numbers.py)."""
 
 from django import forms
 from django.db import models
 
-from .strict import parse_decimal
+from .numbers import parse_decimal
 
 
 def _check(field, value, *, whole):

@@ -1,19 +1,36 @@
 """A survey's structure and responses in portable formats: raw responses as CSV and XLSX,
-a summary CSV of the results, and the JSON used by "download my data"."""
+a summary CSV of the results, and an account's surveys as a zip ("download my data")."""
 
 import csv
 import io
+import json
 import tempfile
+import zipfile
 from decimal import Decimal
 from itertools import groupby
 
-from .answers import plain_number
-from .models import Answer
+from django.utils.text import slugify
 
+from lib.numbers import plain_number
+
+from .models import Answer, Survey
+from .structure import questions_with_options
+
+# File names keep this much of a survey's title.
+NAME_LENGTH = 60
 # Spreadsheet programs run cells starting with these as formulas.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHOICE_SEPARATOR = "; "
+
+
+def _title_slug(survey):
+    return slugify(survey.title)[:NAME_LENGTH] or "survey"
+
+
+def download_name(survey, suffix):
+    """A file name for one of the survey's downloads: its title, made safe, then `suffix`."""
+    return f"{_title_slug(survey)}-{suffix}"
 
 
 def safe_cell(value):
@@ -21,7 +38,7 @@ def safe_cell(value):
     return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
 
 
-def survey_structure(survey, questions):
+def structure_json(survey, questions):
     """JSON-ready description of a survey; `questions` have their options prefetched."""
     return {
         "title": survey.title,
@@ -45,7 +62,7 @@ def survey_structure(survey, questions):
     }
 
 
-def _row_maker(questions):
+def row_maker(questions):
     """A function that turns one submission's answers into one value per question, in
     question order: the ticked options' texts joined (in the question's order), the text,
     or the number (a Decimal); "" where unanswered. Answers are (question_id, option_id,
@@ -76,7 +93,7 @@ def _records(survey, questions):
     One query, read in chunks (a server-side cursor on PostgreSQL), so memory stays flat
     whatever the number of responses. `questions` have their options prefetched.
     """
-    values = _row_maker(questions)
+    values = row_maker(questions)
     answers = (
         Answer.objects.filter(submission__survey=survey)
         .order_by("submission_id", "pk")
@@ -179,29 +196,22 @@ def summary_csv(results):
     return out.getvalue()
 
 
-def readable_responses(submissions, questions):
-    """For the per-response page: (submission, [(question, answer)]) for each submission of
-    a page, with answers in one query; numbers shown as people write them."""
-    submissions = list(submissions)
-    answers = (
-        Answer.objects.filter(submission__in=submissions)
-        .order_by("submission_id", "pk")
-        .values_list("submission_id", "question_id", "option_id", "text", "number")
-    )
-    by_submission = {
-        pk: [row[1:] for row in rows] for pk, rows in groupby(answers, key=lambda row: row[0])
-    }
-    values = _row_maker(questions)
-    readable = []
-    for submission in submissions:
-        cells = values(by_submission.get(submission.pk, []))
-        readable.append(
-            (
-                submission,
-                [
-                    (q, plain_number(v) if isinstance(v, Decimal) else v)
-                    for q, v in zip(questions, cells, strict=True)
-                ],
+def account_archive(user, out):
+    """Write to `out` a zip of everything the account holds: the account itself (JSON),
+    and each survey's structure (JSON) and responses (CSV)."""
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        account = {"username": user.username, "email": user.email, "joined": user.date_joined}
+        archive.writestr("account.json", json.dumps(account, default=str, indent=2))
+        surveys = Survey.objects.owned_by(user).order_by("pk")
+        for survey in surveys:
+            questions = questions_with_options(survey)
+            name = f"surveys/{survey.pk}-{_title_slug(survey)}"
+            archive.writestr(
+                f"{name}.json", json.dumps(structure_json(survey, questions), indent=2)
             )
-        )
-    return readable
+            with (
+                archive.open(f"{name}.csv", "w") as raw,
+                io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text,
+            ):
+                write_responses_csv(survey, questions, text)
+    return len(surveys)

@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from lib.forms import strict_formfield
 
-from .answers import TAMPERED, clean_answer
+from .answers import clean_answer
+from .kinds import KINDS, TAMPERED
 from .models import Option, Question, Survey
 
 
@@ -66,10 +67,7 @@ class QuestionForm(forms.ModelForm):
             "kind": "Type of answer",
             "help_text": "Help text (optional)",
             "required": "Takers must answer this question",
-            "min_choices": "At least",
-            "max_choices": "At most",
-            "min_value": "Lowest",
-            "max_value": "Highest",
+            **{name: label for kind in KINDS.values() for name, label in kind.settings.items()},
         }
         help_texts = {
             "help_text": "Shown under the question, e.g. what to count or which period.",
@@ -82,11 +80,13 @@ class QuestionForm(forms.ModelForm):
     def main_fields(self):
         return [self[name] for name in ("prompt", "kind", "help_text", "required")]
 
-    def choice_limits(self):
-        return [self["min_choices"], self["max_choices"]]
-
-    def number_limits(self):
-        return [self["min_value"], self["max_value"]]
+    def settings_groups(self):
+        """(heading, fields) for each kind that has settings of its own."""
+        return [
+            (kind.settings_legend, [self[name] for name in kind.settings])
+            for kind in KINDS.values()
+            if kind.settings
+        ]
 
 
 class OptionForm(forms.ModelForm):
@@ -106,29 +106,13 @@ def _token_signer(survey):
 
 
 def _answer_field(number, question):
-    """A form field fit for the kind of question (the template draws its control). Every
-    field is optional here: the answer rules (surveys/answers.py) decide in clean(), for the
-    form and the API alike."""
-    label = f"{number}. {question.prompt}"
-    common = {"label": label, "required": False, "help_text": question.help_text}
-    kind = question.kind
-    if kind in Question.SCALES:
-        return forms.ChoiceField(
-            choices=[(str(n), str(n)) for n in question.scale],
-            widget=forms.RadioSelect(attrs={"class": "scale"}),
-            **common,
-        )
-    if question.has_options:
-        choices = [(str(option.pk), option.text) for option in question.options]
-        if kind == Question.Kind.MULTIPLE:
-            return forms.MultipleChoiceField(
-                choices=choices, widget=forms.CheckboxSelectMultiple, **common
-            )
-        return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
-    if kind == Question.Kind.NUMBER:
-        return forms.CharField(strip=False, **common)
-    widget = forms.Textarea(attrs={"rows": 5}) if kind == Question.Kind.LONG_TEXT else None
-    return forms.CharField(widget=widget, max_length=question.max_length, strip=False, **common)
+    """A form field fit for the question's kind; the template draws its control."""
+    return question.kind_def.form_field(
+        question,
+        label=f"{number}. {question.prompt}",
+        required=False,
+        help_text=question.help_text,
+    )
 
 
 class AnswerForm(forms.Form):
@@ -164,7 +148,7 @@ class AnswerForm(forms.Form):
                 raise TamperedForm(f"unknown question field {key!r}")
             question = self.questions.get(key)
             several = len(self.data.getlist(key)) > 1
-            if several and (question is None or question.kind != Question.Kind.MULTIPLE):
+            if several and (question is None or not question.kind_def.several):
                 raise TamperedForm(f"several answers for {key!r}")
 
     def clean(self):

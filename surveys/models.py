@@ -8,6 +8,10 @@ from django.db.models.functions import Coalesce, Length, Trim
 from django.db.models.lookups import GreaterThan
 from django.urls import reverse
 
+from .kinds import CHOICES, KINDS
+from .kinds.number import DIGITS as NUMBER_DIGITS
+from .kinds.number import PLACES as NUMBER_PLACES
+
 
 def new_public_token():
     # 16 random bytes = 128 bits, URL-safe: the public link can't be guessed from an id.
@@ -25,10 +29,7 @@ class SurveyQuerySet(models.QuerySet):
     def owned_by(self, user):
         return self.filter(owner=user)
 
-    def active(self):
-        return self.filter(status=Survey.Status.ACTIVE)
-
-    def public(self):
+    def takeable(self):
         """Surveys takers can reach by their link: drafts are as unknown as a wrong token."""
         return self.exclude(status=Survey.Status.DRAFT)
 
@@ -63,7 +64,7 @@ class Survey(models.Model):
     # Off for a shared device (a kiosk tablet): each taker gets a fresh form after the last.
     one_response_per_browser = models.BooleanField(default=True)
     # A started survey's structure never changes; a change is made on a new version, which
-    # takes over the public link when it starts (see services.start_new_version).
+    # takes over the public link when it starts (services.new_version, publish_survey).
     previous_version = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_versions"
     )
@@ -104,6 +105,13 @@ class Survey(models.Model):
     def is_draft(self):
         return self.status == self.Status.DRAFT
 
+    def later_version(self, *, started=False):
+        """The version made from this one, if any (only the latest version gets one)."""
+        versions = self.next_versions.all()
+        if started:
+            versions = versions.exclude(status=self.Status.DRAFT)
+        return versions.order_by("pk").first()
+
     @property
     def is_active(self):
         return self.status == self.Status.ACTIVE
@@ -113,36 +121,28 @@ class Survey(models.Model):
         return self.status == self.Status.CLOSED
 
 
-class QuestionKind(models.TextChoices):
-    SINGLE = "single", "Single choice"
-    MULTIPLE = "multiple", "Multiple choice"
-    SHORT_TEXT = "short_text", "Short text"
-    LONG_TEXT = "long_text", "Long text"
-    NUMBER = "number", "Number"
-    RATING_5 = "rating_5", "Rating 1–5"
-    RATING_10 = "rating_10", "Rating 1–10"
-    NPS = "nps", "Net Promoter Score (0–10)"
+# The kinds' keys and labels, from their definitions (surveys/kinds/).
+QuestionKind = models.TextChoices("QuestionKind", CHOICES)
+
+
+def number_field(**options):
+    """A column for numbers answers can hold: 14 digits before the point, 4 after."""
+    return models.DecimalField(
+        max_digits=NUMBER_DIGITS + NUMBER_PLACES, decimal_places=NUMBER_PLACES, **options
+    )
+
+
+class QuestionQuerySet(models.QuerySet):
+    def owned_by(self, user):
+        return self.filter(survey__owner=user).select_related("survey")
 
 
 class Question(models.Model):
     Kind = QuestionKind
-    CHOICE_KINDS = (Kind.SINGLE, Kind.MULTIPLE)
-    TEXT_KINDS = (Kind.SHORT_TEXT, Kind.LONG_TEXT)
-    # Lowest and highest value of each rating scale.
-    SCALES = {Kind.RATING_5: (1, 5), Kind.RATING_10: (1, 10), Kind.NPS: (0, 10)}
-    NUMERIC_KINDS = (Kind.NUMBER, *SCALES)
-    TEXT_LIMITS = {Kind.SHORT_TEXT: 200, Kind.LONG_TEXT: 5000}
-    # What a creator sets on a question (the form, the API and services.add_question).
-    EDITABLE_FIELDS = (
-        "prompt",
-        "kind",
-        "help_text",
-        "required",
-        "min_choices",
-        "max_choices",
-        "min_value",
-        "max_value",
-    )
+    # The settings of every kind (Kind.settings), and everything a creator sets on a
+    # question (the question form, the API and services.add_question).
+    SETTINGS = tuple(dict.fromkeys(name for kind in KINDS.values() for name in kind.settings))
+    EDITABLE_FIELDS = ("prompt", "kind", "help_text", "required", *SETTINGS)
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.SINGLE)
@@ -150,12 +150,13 @@ class Question(models.Model):
     help_text = models.CharField(max_length=300, blank=True)
     required = models.BooleanField(default=True)
     position = models.PositiveIntegerField()
-    # Multiple choice only: how many options a taker may tick.
+    # The settings of each kind (Kind.settings); empty for the other kinds.
     min_choices = models.PositiveSmallIntegerField(null=True, blank=True)
     max_choices = models.PositiveSmallIntegerField(null=True, blank=True)
-    # Number only: the accepted range.
-    min_value = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
-    max_value = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    min_value = number_field(null=True, blank=True)
+    max_value = number_field(null=True, blank=True)
+
+    objects = QuestionQuerySet.as_manager()
 
     class Meta:
         # The primary key breaks ties so every process shows the same order.
@@ -173,8 +174,14 @@ class Question(models.Model):
         return self.prompt
 
     @property
-    def has_options(self):
-        return self.kind in self.CHOICE_KINDS
+    def kind_def(self):
+        """The definition of this question's kind (surveys/kinds/)."""
+        return KINDS[self.kind]
+
+    @property
+    def settings_summary(self):
+        """Its kind's settings in a few words ("at most 3"), for the edit page."""
+        return self.kind_def.describe(self)
 
     def clean(self):
         for low, high in (("min_choices", "max_choices"), ("min_value", "max_value")):
@@ -185,17 +192,23 @@ class Question(models.Model):
             raise ValidationError({"max_choices": "At least 1."})
 
     def drop_settings_of_other_kinds(self):
-        """Limits only mean something for their own kind; keep no stale ones around."""
-        if self.kind != self.Kind.MULTIPLE:
-            self.min_choices = self.max_choices = None
-        if self.kind != self.Kind.NUMBER:
-            self.min_value = self.max_value = None
+        """Settings only mean something for their own kind; keep no stale ones around."""
+        for name in self.SETTINGS:
+            if name not in self.kind_def.settings:
+                setattr(self, name, None)
+
+
+class OptionQuerySet(models.QuerySet):
+    def owned_by(self, user):
+        return self.filter(question__survey__owner=user).select_related("question__survey")
 
 
 class Option(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options")
     text = models.CharField(max_length=200)
     position = models.PositiveIntegerField()
+
+    objects = OptionQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "pk"]
@@ -239,7 +252,7 @@ class Answer(models.Model):
         Option, null=True, blank=True, on_delete=models.CASCADE, related_name="answers"
     )
     text = models.TextField(blank=True, default="", db_default="")
-    number = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    number = number_field(null=True, blank=True)
 
     class Meta:
         ordering = ["pk"]

@@ -1,39 +1,48 @@
 """Taker pages: public, no account. Reading them writes nothing to the database."""
 
 import logging
+from datetime import timedelta
+from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import cache_control
 
-from config.middleware import client_ip
-from config.ratelimit import too_many
+from lib.proxy import client_ip
 
 from . import services
+from .access import survey_behind_link, survey_for_takers, too_many_submissions
+from .errors import SurveyClosed
 from .forms import AnswerForm, TamperedForm
-from .models import Survey
 from .structure import survey_structure
 
 logger = logging.getLogger("canvass.surveys")
 
 
-def _get_public_survey(token):
-    return get_object_or_404(Survey.objects.public(), public_token=token)
+def taker_page(view):
+    """A page of a survey that takes answers: the survey is looked up by its link (404 for
+    unknown links and drafts); once it is closed, the page says so with a 410."""
+
+    @wraps(view)
+    def wrapper(request, token):
+        try:
+            return view(request, survey_for_takers(token))
+        except SurveyClosed as exc:
+            return render(
+                request, "surveys/public/closed.html", {"survey": exc.survey}, status=410
+            )
+
+    return wrapper
 
 
-def _closed(request, survey):
-    return render(request, "surveys/public/closed.html", {"survey": survey}, status=410)
-
-
-def start(request, token):
-    survey = _get_public_survey(token)
-    if survey.is_closed:
-        return _closed(request, survey)
+@taker_page
+def start(request, survey):
     return render(request, "surveys/public/start.html", {"survey": survey})
 
 
 TAKER_COOKIE = "canvass_taker"
+TAKER_COOKIE_AGE = timedelta(days=365)
 
 
 def _taker_token(request, survey):
@@ -56,7 +65,7 @@ def _render_form(request, survey, form, status=200, **context):
         TAKER_COOKIE,
         form.token,
         salt=f"canvass.taker.{survey.public_token}",
-        max_age=365 * 24 * 3600,
+        max_age=TAKER_COOKIE_AGE,
         path=survey.get_public_url(),
         secure=settings.HTTPS,
         httponly=True,
@@ -68,10 +77,8 @@ def _render_form(request, survey, form, status=200, **context):
 # Each taker's form carries its own submission token: a shared cache must never hand one
 # taker's form to another.
 @cache_control(private=True, max_age=0)
-def answer(request, token):
-    survey = _get_public_survey(token)
-    if survey.is_closed:
-        return _closed(request, survey)
+@taker_page
+def answer(request, survey):
     questions = survey_structure(survey)
     taker_token = _taker_token(request, survey)
     if request.method != "POST":
@@ -83,9 +90,7 @@ def answer(request, token):
         return _render_form(request, survey, form)
 
     ip = client_ip(request)
-    if too_many(
-        f"submit:{survey.public_token}:{ip}", limit=settings.SUBMISSIONS_PER_MINUTE, window=60
-    ):
+    if too_many_submissions(survey, ip):
         logger.warning("submission rate-limited survey=%s ip=%s", survey.pk, ip)
         response = render(request, "surveys/public/slow_down.html", {"survey": survey}, status=429)
         response["Retry-After"] = "60"
@@ -96,8 +101,6 @@ def answer(request, token):
         if not form.is_valid():
             return _render_form(request, survey, form)
         services.submit_response(survey=survey, token=form.token, answers=form.answers)
-    except services.SurveyNotOpen:
-        return _closed(request, survey)
     except (TamperedForm, ValidationError) as exc:
         logger.warning("rejected submission survey=%s ip=%s reason=%s", survey.pk, ip, exc)
         fresh = AnswerForm(survey=survey, questions=questions, token=taker_token)
@@ -106,5 +109,5 @@ def answer(request, token):
 
 
 def thanks(request, token):
-    survey = _get_public_survey(token)
+    survey = survey_behind_link(token)
     return render(request, "surveys/public/thanks.html", {"survey": survey})

@@ -1,7 +1,8 @@
-"""Writes that carry business rules. Views, commands and (later) the API call these alone.
+"""Every write, with its rules. Views, the API and commands call these and nothing else to
+change surveys, questions, options and submissions.
 
 Each function is one transaction and takes keyword arguments only, so a call site reads as
-what it does.
+what it does. A refusal is an exception from surveys/errors.py carrying its message.
 """
 
 import logging
@@ -17,75 +18,40 @@ from accounts.models import email_is_verified
 
 from . import tallies
 from .answers import clean_answer
+from .errors import LimitReached, NoOptions, SurveyClosed, SurveyNotEditable, WrongStatus
 from .models import Answer, Option, Question, Submission, Survey, new_public_token
-from .structure import survey_structure
+from .structure import questions_with_options, survey_structure
 
 logger = logging.getLogger("canvass.surveys")
 
-MIN_OPTIONS_PER_QUESTION = 2
 # Far above any real survey, low enough that one account can't make pages weigh megabytes
 # or fill the database by script.
 MAX_SURVEYS_PER_OWNER = 1000
 MAX_QUESTIONS_PER_SURVEY = 200
 MAX_OPTIONS_PER_QUESTION = 100
-
-
-class ServiceError(Exception):
-    """A rule said no. `message` is what to tell the person, on a page or in the API."""
-
-    message = "That can't be done."
-
-    def __init__(self, message=None):
-        if message is not None:
-            self.message = message
-        super().__init__(self.message)
-
-
-class LimitReached(ServiceError):
-    """One more would pass a cap on surveys, questions or options."""
-
-
-class SurveyNotEditable(Exception):
-    """The survey is no longer a draft, so its questions and options are frozen."""
-
-    def __init__(self, survey):
-        super().__init__(f"survey {survey.pk} is {survey.status}, not a draft")
-        self.survey = survey
-
-
-class SurveyNotOpen(Exception):
-    """The survey does not take submissions (it is a draft or closed)."""
-
-
-def questions_with_options(survey):
-    """The survey's questions in order, each with its options prefetched in order."""
-    return list(survey.questions.prefetch_related("options"))
+# What update_survey changes; the structure changes through the question services.
+SURVEY_SETTINGS = ("title", "closes_at", "max_responses", "one_response_per_browser")
 
 
 def publish_problems(questions):
     """Why a survey with these questions (options prefetched) can't be started yet."""
     if not questions:
         return ["Add at least one question."]
-    problems = []
-    for question in questions:
-        if not question.has_options:
-            continue
-        options = len(question.options.all())
-        if options < MIN_OPTIONS_PER_QUESTION:
-            problems.append(
-                f"“{question.prompt}” needs at least {MIN_OPTIONS_PER_QUESTION} options."
-            )
-        elif (question.min_choices or 0) > options:
-            problems.append(
-                f"“{question.prompt}” asks for at least {question.min_choices} ticks "
-                f"but has only {options} options."
-            )
-    return problems
+    return [
+        problem
+        for question in questions
+        for problem in question.kind_def.publish_problems(question, len(question.options.all()))
+    ]
 
 
 def ensure_draft(survey):
     if not survey.is_draft:
         raise SurveyNotEditable(survey)
+
+
+def _lock(survey):
+    """The survey's row, locked for this transaction, as it is now."""
+    return Survey.objects.select_for_update().get(pk=survey.pk)
 
 
 def _lock_draft(survey):
@@ -94,13 +60,16 @@ def _lock_draft(survey):
     Structure edits and publishing take the same lock, so an option can't slip in while
     the survey is being started.
     """
-    locked = Survey.objects.select_for_update().get(pk=survey.pk)
+    locked = _lock(survey)
     ensure_draft(locked)
     return locked
 
 
 def _next_position(queryset):
     return (queryset.aggregate(top=Max("position"))["top"] or 0) + 1
+
+
+# --- surveys ------------------------------------------------------------------------------
 
 
 def _check_room_for_surveys(owner):
@@ -117,7 +86,49 @@ def _check_room_for_surveys(owner):
 @transaction.atomic
 def create_survey(*, owner, title):
     _check_room_for_surveys(owner)
-    return Survey.objects.create(owner=owner, title=title)
+    survey = Survey.objects.create(owner=owner, title=title)
+    logger.info("survey created survey=%s owner=%s", survey.pk, owner.pk)
+    return survey
+
+
+def _check_settings(changes):
+    errors = {}
+    closes_at = changes.get("closes_at")
+    if closes_at and closes_at <= timezone.now():
+        errors["closes_at"] = "Choose a time in the future."
+    limit = changes.get("max_responses")
+    if limit is not None and limit < 1:
+        errors["max_responses"] = "At least one response."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def update_survey(*, survey, **changes):
+    """Change any of SURVEY_SETTINGS: the title, the closing rules (a close date in the
+    future, a response limit of at least one) and one-response-per-browser. They can change
+    at any time: no stored answer refers to them. Raises ValidationError by field."""
+    unknown = set(changes) - set(SURVEY_SETTINGS)
+    if unknown:
+        raise TypeError(f"not survey settings: {sorted(unknown)}")
+    _check_settings(changes)
+    _lock(survey)
+    for name, value in changes.items():
+        setattr(survey, name, value)
+    survey.save(update_fields=[*changes, "updated_at"])
+    logger.info("survey changed survey=%s fields=%s", survey.pk, ",".join(sorted(changes)))
+
+
+@transaction.atomic
+def delete_survey(*, survey):
+    """The survey, its questions, options and every response, for good."""
+    _lock(survey)
+    responses = tallies.submission_count(survey)
+    survey.delete()
+    logger.info("survey deleted survey=%s responses=%s", survey.pk, responses)
+
+
+# --- questions and options (drafts only) ----------------------------------------------
 
 
 def _set_details(question, details):
@@ -127,11 +138,6 @@ def _set_details(question, details):
     for name, value in details.items():
         setattr(question, name, value)
     question.drop_settings_of_other_kinds()
-
-
-def rename_survey(*, survey, title):
-    survey.title = title
-    survey.save(update_fields=["title", "updated_at"])
 
 
 @transaction.atomic
@@ -150,12 +156,12 @@ def add_question(*, survey, prompt, **details):
 
 @transaction.atomic
 def update_question(*, question, **changes):
-    """`changes` are Question.EDITABLE_FIELDS. A question that stops being a choice loses
-    its options."""
+    """`changes` are Question.EDITABLE_FIELDS. A question whose new kind has no options
+    loses its options."""
     _lock_draft(question.survey)
     _set_details(question, changes)
     question.save()
-    if not question.has_options:
+    if not question.kind_def.has_options:
         question.options.all().delete()
 
 
@@ -190,15 +196,11 @@ def delete_question(*, question):
     question.delete()
 
 
-class NoOptions(Exception):
-    """Only choice questions have options."""
-
-
 @transaction.atomic
 def add_option(*, question, text):
     _lock_draft(question.survey)
-    if not question.has_options:
-        raise NoOptions(question.kind)
+    if not question.kind_def.has_options:
+        raise NoOptions(question)
     if question.options.count() >= MAX_OPTIONS_PER_QUESTION:
         raise LimitReached(f"A question can have at most {MAX_OPTIONS_PER_QUESTION} options.")
     return Option.objects.create(
@@ -219,10 +221,15 @@ def delete_option(*, option):
     option.delete()
 
 
+# --- the lifecycle: start, close, reopen, copies and versions --------------------------
+
+
 @transaction.atomic
 def publish_survey(*, survey):
     """Start a draft survey so takers can answer it. Raises ValidationError if incomplete."""
-    locked = _lock_draft(survey)
+    locked = _lock(survey)
+    if not locked.is_draft:
+        raise WrongStatus("This survey has already started.")
     problems = publish_problems(questions_with_options(locked))
     if settings.REQUIRE_VERIFIED_EMAIL_TO_PUBLISH and not email_is_verified(locked.owner):
         problems.append(
@@ -255,9 +262,8 @@ def _take_over_link(previous_pk):
 
 @transaction.atomic
 def close_survey(*, survey):
-    locked = Survey.objects.select_for_update().get(pk=survey.pk)
-    if not locked.is_active:
-        raise SurveyNotOpen
+    if not _lock(survey).is_active:
+        raise WrongStatus("Only a running survey can be closed.")
     survey.status = Survey.Status.CLOSED
     survey.closed_at = timezone.now()
     survey.save(update_fields=["status", "closed_at", "updated_at"])
@@ -267,9 +273,8 @@ def close_survey(*, survey):
 @transaction.atomic
 def reopen_survey(*, survey):
     """A closed survey takes answers again; a close date already past is cleared."""
-    locked = Survey.objects.select_for_update().get(pk=survey.pk)
-    if not locked.is_closed:
-        raise SurveyNotOpen
+    if not _lock(survey).is_closed:
+        raise WrongStatus("Only a closed survey can be reopened.")
     survey.status = Survey.Status.ACTIVE
     survey.closed_at = None
     if survey.closes_at and survey.closes_at <= timezone.now():
@@ -293,17 +298,10 @@ def _copy_structure(source, target):
 def duplicate_survey(*, survey, owner):
     """A new draft with the same questions and options, and none of the responses."""
     _check_room_for_surveys(owner)
-    copy = Survey.objects.create(owner=owner, title=f"Copy of {survey.title}"[:200])
+    title_length = Survey._meta.get_field("title").max_length
+    copy = Survey.objects.create(owner=owner, title=f"Copy of {survey.title}"[:title_length])
     _copy_structure(survey, copy)
     return copy
-
-
-def next_version(survey, *, started=False):
-    """The version made from this one, if any (only the latest version gets a successor)."""
-    versions = survey.next_versions.all()
-    if started:
-        versions = versions.exclude(status=Survey.Status.DRAFT)
-    return versions.order_by("pk").first()
 
 
 @transaction.atomic
@@ -311,10 +309,11 @@ def new_version(*, survey):
     """The draft in which a started survey's questions can change. Stored answers keep the
     questions they were given to; the draft takes over the public link when it starts.
     Asking again returns the draft already made."""
-    locked = Survey.objects.select_for_update().get(pk=survey.pk)
-    if locked.is_draft or next_version(locked, started=True):
-        raise SurveyNotOpen  # a draft is edited in place; a replaced version stays as it is
-    draft = next_version(survey)
+    locked = _lock(survey)
+    if locked.is_draft or locked.later_version(started=True):
+        # A draft is edited in place; a replaced version stays as it is.
+        raise WrongStatus("Only the latest started version can get a new version.")
+    draft = survey.later_version()
     if draft is None:
         _check_room_for_surveys(survey.owner)
         draft = Survey.objects.create(
@@ -328,6 +327,9 @@ def new_version(*, survey):
     return draft
 
 
+# --- submissions ----------------------------------------------------------------------------
+
+
 def _close_by_rule(survey, reason):
     closed = Survey.objects.filter(pk=survey.pk, status=Survey.Status.ACTIVE).update(
         status=Survey.Status.CLOSED, closed_at=timezone.now()
@@ -339,8 +341,8 @@ def _close_by_rule(survey, reason):
 def _limit_reached(survey):
     """Whether a limited survey is full. Only limited surveys pay for this row lock: it
     makes the limit exact by letting one submission at a time count and insert."""
-    Survey.objects.select_for_update().get(pk=survey.pk)
-    return tallies.submissions(survey) >= survey.max_responses
+    _lock(survey)
+    return tallies.submission_count(survey) >= survey.max_responses
 
 
 def _check_answers(survey, answers):
@@ -370,15 +372,8 @@ def _check_answers(survey, answers):
 
 def _answer_rows(submission, cleaned):
     for question, value in cleaned.items():
-        base = {"submission": submission, "question_id": question.pk}
-        if question.kind == Question.Kind.MULTIPLE:
-            yield from (Answer(**base, option_id=option_id) for option_id in value)
-        elif question.has_options:
-            yield Answer(**base, option_id=value)
-        elif question.kind in Question.TEXT_KINDS:
-            yield Answer(**base, text=value)
-        else:
-            yield Answer(**base, number=value)
+        for fields in question.kind_def.answer_rows(value):
+            yield Answer(submission=submission, question_id=question.pk, **fields)
 
 
 def submit_response(*, survey, token, answers):
@@ -386,15 +381,15 @@ def submit_response(*, survey, token, answers):
 
     `answers` maps question id to what the taker sent: an option id, a list of option ids
     (multiple choice), a text, a number or a rating; optional questions may be left out.
-    Returns (submission, created): a replay of a
-    token already stored returns the stored submission and created=False, whether the first
-    request finished long ago or is committing in parallel right now.
+    Returns (submission, created): a replay of a token already stored returns the stored
+    submission and created=False, whether the first request finished long ago or is
+    committing in parallel right now. Raises SurveyClosed when it takes no answers.
     """
     if not survey.is_active:
-        raise SurveyNotOpen
+        raise SurveyClosed(survey)
     if survey.closes_at and timezone.now() >= survey.closes_at:
         _close_by_rule(survey, "close date reached")
-        raise SurveyNotOpen
+        raise SurveyClosed(survey)
     cleaned = _check_answers(survey, answers)
     try:
         with transaction.atomic():
@@ -422,5 +417,5 @@ def submit_response(*, survey, token, answers):
         logger.info("duplicate submission ignored survey=%s submission=%s", survey.pk, existing.pk)
         return existing, False
     if full:  # raised after the block, so closing the survey is committed
-        raise SurveyNotOpen
+        raise SurveyClosed(survey)
     return submission, True

@@ -2,15 +2,15 @@
 so every taker's form and every submission check can skip the database for them."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from functools import cached_property
 
 from django.core.cache import cache
 
-from .answers import plain_number
-from .models import Question
+from .kinds import KINDS
 
-CACHE_SECONDS = 24 * 3600
+CACHE_FOR = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,8 @@ class QuestionSpec:
     max_value: Decimal | None = None
 
     @property
-    def has_options(self):
-        return self.kind in Question.CHOICE_KINDS
+    def kind_def(self):
+        return KINDS[self.kind]
 
     @cached_property
     def option_pks(self):
@@ -43,45 +43,9 @@ class QuestionSpec:
         return {str(option.pk): option.pk for option in self.options}
 
     @property
-    def scale(self):
-        """The values of a rating scale, lowest first; empty for other kinds."""
-        low, high = Question.SCALES.get(self.kind, (0, -1))
-        return range(low, high + 1)
-
-    @property
     def hint(self):
         """What a taker needs beyond the prompt: the help text, then any limits."""
-        parts = [self.help_text] if self.help_text else []
-        low, high = self.min_choices, self.max_choices
-        if self.kind == Question.Kind.MULTIPLE:
-            if low and high:
-                parts.append(f"Tick {low} to {high}." if low != high else f"Tick {low}.")
-            elif low:
-                parts.append(f"Tick at least {low}.")
-            elif high:
-                parts.append(f"Tick up to {high}.")
-            else:
-                parts.append("Tick all that apply.")
-        low, high = self.min_value_text, self.max_value_text
-        if low is not None and high is not None:
-            parts.append(f"A number from {low} to {high}.")
-        elif low is not None:
-            parts.append(f"A number of at least {low}.")
-        elif high is not None:
-            parts.append(f"A number up to {high}.")
-        return " ".join(parts)
-
-    @property
-    def min_value_text(self):
-        return None if self.min_value is None else plain_number(self.min_value)
-
-    @property
-    def max_value_text(self):
-        return None if self.max_value is None else plain_number(self.max_value)
-
-    @property
-    def max_length(self):
-        return Question.TEXT_LIMITS.get(self.kind)
+        return " ".join([self.help_text, *self.kind_def.limits(self)]).strip()
 
 
 def spec_for(question):
@@ -100,8 +64,13 @@ def spec_for(question):
     )
 
 
+def questions_with_options(survey):
+    """The survey's questions in order, each with its options prefetched in order."""
+    return list(survey.questions.prefetch_related("options"))
+
+
 def _load(survey):
-    return tuple(spec_for(q) for q in survey.questions.prefetch_related("options"))
+    return tuple(spec_for(q) for q in questions_with_options(survey))
 
 
 def survey_structure(survey):
@@ -111,5 +80,5 @@ def survey_structure(survey):
     structure = cache.get(key)
     if structure is None:
         structure = _load(survey)
-        cache.set(key, structure, CACHE_SECONDS)
+        cache.set(key, structure, CACHE_FOR.total_seconds())
     return structure

@@ -31,7 +31,7 @@ def _upsert(table, key_column, keys, shard):
         )
 
 
-def submissions(survey):
+def submission_count(survey):
     return SurveyTally.objects.filter(survey=survey).aggregate(n=Coalesce(Sum("count"), 0))["n"]
 
 
@@ -111,13 +111,13 @@ def stored(survey):
     """(submissions, submissions per answered question, answers per chosen option), read
     from the tallies: three small queries whatever the number of answers."""
     return (
-        submissions(survey),
+        submission_count(survey),
         _summed(QuestionTally.objects.filter(question__survey=survey), "question"),
         _summed(OptionTally.objects.filter(option__question__survey=survey), "option"),
     )
 
 
-def counted(submissions):
+def counted(queryset):
     """The same numbers as stored(), counted from the answers of a Submission queryset."""
-    answers = Answer.objects.filter(submission__in=submissions.values("pk"))
-    return submissions.count(), _answered(answers), _chosen(answers)
+    answers = Answer.objects.filter(submission__in=queryset.values("pk"))
+    return queryset.count(), _answered(answers), _chosen(answers)

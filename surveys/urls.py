@@ -7,6 +7,7 @@ app_name = "surveys"
 urlpatterns = [
     path("", views.survey_list, name="list"),
     path("new/", views.survey_create, name="create"),
+    path("my-data.zip", views.my_data, name="my_data"),
     path("<int:pk>/", views.survey_results, name="results"),
     path("<int:pk>/edit/", views.survey_edit, name="edit"),
     path("<int:pk>/rename/", views.survey_rename, name="rename"),

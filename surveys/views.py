@@ -1,7 +1,10 @@
-"""Creator pages. Every view first fetches its object through one `_get_*_for_user` helper,
-so a foreign or unknown id is a 404 before anything else, even a wrong method, is said."""
+"""Creator pages. Every view first fetches its object through surveys/access.py, so a
+foreign or unknown id is a 404 before anything else, even a wrong method, is said; every
+change goes through surveys/services.py, whose refusals carry the message shown."""
 
 import io
+import logging
+import tempfile
 from functools import wraps
 
 import segno
@@ -19,36 +22,23 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header, urlencode
-from django.utils.text import slugify
 
-from lib.strict import parse_id
+from lib.numbers import parse_id
 
 from . import exports, services, tallies
+from .access import option_for_owner, question_for_owner, survey_for_owner
+from .errors import LimitReached, NoOptions, SurveyNotEditable, WrongStatus
 from .forms import ClosingForm, OptionForm, QuestionForm, SurveyForm
-from .models import Answer, Option, Question, Survey
-from .results import filtered_submissions, results_for
+from .kinds import MIN_OPTIONS
+from .models import Option, Survey
+from .results import filtered_submissions, readable_responses, results_for, text_answers
+from .structure import questions_with_options
+
+logger = logging.getLogger("canvass.surveys")
 
 RESPONSES_PER_PAGE = 20
 TEXT_ANSWERS_PER_PAGE = 25
-
-FROZEN_MESSAGE = "This survey has started, so its questions and options can no longer change."
-
-
-def _get_survey_for_user(user, pk):
-    return get_object_or_404(Survey.objects.owned_by(user), pk=pk)
-
-
-def _get_question_for_user(user, pk):
-    return get_object_or_404(
-        Question.objects.select_related("survey").filter(survey__owner=user), pk=pk
-    )
-
-
-def _get_option_for_user(user, pk):
-    return get_object_or_404(
-        Option.objects.select_related("question__survey").filter(question__survey__owner=user),
-        pk=pk,
-    )
+SEARCH_LENGTH = 200  # as long as the longest short answer
 
 
 def _chosen_option(request, survey):
@@ -69,10 +59,6 @@ def _query(**params):
     return urlencode({name: value for name, value in params.items() if value})
 
 
-def _filename(survey, suffix):
-    return f"{slugify(survey.title)[:60] or 'survey'}-{suffix}"
-
-
 def survey_action(view):
     """A POST-only action on one of the user's surveys: the survey is looked up first, so
     a foreign id is a 404 whatever the method; then anything but POST is a 405."""
@@ -80,7 +66,7 @@ def survey_action(view):
     @login_required
     @wraps(view)
     def wrapper(request, pk):
-        survey = _get_survey_for_user(request.user, pk)
+        survey = survey_for_owner(request.user, pk)
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         return view(request, survey)
@@ -95,11 +81,29 @@ def draft_only(view):
     def wrapper(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
-        except services.SurveyNotEditable as exc:
-            messages.error(request, FROZEN_MESSAGE)
+        except SurveyNotEditable as exc:
+            messages.error(request, exc.message)
             return redirect(exc.survey)
 
     return wrapper
+
+
+def _refused(request, refusal, to):
+    messages.error(request, refusal.message)
+    return redirect(to)
+
+
+@login_required
+def my_data(request):
+    """A zip of the user's account, every survey's structure (JSON) and responses (CSV)."""
+    # In memory up to 8 MB, then on disk; FileResponse closes it once it is sent.
+    archive = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+    surveys = exports.account_archive(request.user, archive)
+    archive.seek(0)
+    logger.info("data download user=%s surveys=%d", request.user.pk, surveys)
+    return FileResponse(
+        archive, as_attachment=True, filename=f"canvass-{request.user.username}.zip"
+    )
 
 
 @login_required
@@ -114,7 +118,7 @@ def survey_create(request):
     if form.is_valid():
         try:
             survey = services.create_survey(owner=request.user, title=form.cleaned_data["title"])
-        except services.LimitReached as exc:
+        except LimitReached as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, "Survey created. Now add its questions.")
@@ -125,10 +129,10 @@ def survey_create(request):
 @login_required
 def survey_rename(request, pk):
     """The title can change at any time: no answer refers to it."""
-    survey = _get_survey_for_user(request.user, pk)
+    survey = survey_for_owner(request.user, pk)
     form = SurveyForm(request.POST or None, instance=survey)
     if form.is_valid():
-        services.rename_survey(survey=survey, title=form.cleaned_data["title"])
+        services.update_survey(survey=survey, title=form.cleaned_data["title"])
         messages.success(request, "Title saved.")
         return redirect(survey)
     return render(request, "surveys/create.html", {"form": form, "survey": survey})
@@ -136,10 +140,10 @@ def survey_rename(request, pk):
 
 @login_required
 def survey_edit(request, pk):
-    survey = _get_survey_for_user(request.user, pk)
+    survey = survey_for_owner(request.user, pk)
     if not survey.is_draft:
         return redirect(survey)
-    questions = services.questions_with_options(survey)
+    questions = questions_with_options(survey)
     return render(
         request,
         "surveys/edit.html",
@@ -156,8 +160,8 @@ def survey_edit(request, pk):
 def survey_start(request, survey):
     try:
         services.publish_survey(survey=survey)
-    except services.SurveyNotEditable:
-        messages.info(request, "This survey has already started.")
+    except WrongStatus as exc:
+        messages.info(request, exc.message)
     except ValidationError as exc:
         for problem in exc.messages:
             messages.error(request, problem)
@@ -171,10 +175,9 @@ def survey_start(request, survey):
 def survey_close(request, survey):
     try:
         services.close_survey(survey=survey)
-    except services.SurveyNotOpen:
-        messages.info(request, "Only a running survey can be closed.")
-    else:
-        messages.success(request, "Survey closed. It no longer accepts answers.")
+    except WrongStatus as exc:
+        return _refused(request, exc, survey)
+    messages.success(request, "Survey closed. It no longer accepts answers.")
     return redirect(survey)
 
 
@@ -182,10 +185,9 @@ def survey_close(request, survey):
 def survey_reopen(request, survey):
     try:
         services.reopen_survey(survey=survey)
-    except services.SurveyNotOpen:
-        messages.info(request, "Only a closed survey can be reopened.")
-    else:
-        messages.success(request, "Survey reopened. Its link takes answers again.")
+    except WrongStatus as exc:
+        return _refused(request, exc, survey)
+    messages.success(request, "Survey reopened. Its link takes answers again.")
     return redirect(survey)
 
 
@@ -193,12 +195,18 @@ def survey_reopen(request, survey):
 def survey_closing(request, survey):
     form = ClosingForm(request.POST, instance=survey)
     if form.is_valid():
-        form.save()
-        messages.success(request, "Closing rules saved.")
-    else:
+        try:
+            services.update_survey(survey=survey, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field, error)
+    if form.errors:
         for field, errors in form.errors.items():
             for error in errors:
                 messages.error(request, f"{form.fields[field].label}: {error}")
+    else:
+        messages.success(request, "Closing rules saved.")
     return redirect(survey)
 
 
@@ -206,9 +214,8 @@ def survey_closing(request, survey):
 def survey_duplicate(request, survey):
     try:
         copy = services.duplicate_survey(survey=survey, owner=request.user)
-    except services.LimitReached as exc:
-        messages.error(request, exc.message)
-        return redirect(survey)
+    except LimitReached as exc:
+        return _refused(request, exc, survey)
     messages.success(
         request, "A new draft with the same questions. Change what you need, then start it."
     )
@@ -217,9 +224,9 @@ def survey_duplicate(request, survey):
 
 @login_required
 def survey_delete(request, pk):
-    survey = _get_survey_for_user(request.user, pk)
+    survey = survey_for_owner(request.user, pk)
     if request.method == "POST":
-        survey.delete()
+        services.delete_survey(survey=survey)
         messages.success(request, f"Deleted “{survey.title}”.")
         return redirect("surveys:list")
     return render(
@@ -236,7 +243,7 @@ def survey_delete(request, pk):
 
 @login_required
 def survey_results(request, pk):
-    survey = _get_survey_for_user(request.user, pk)
+    survey = survey_for_owner(request.user, pk)
     chose = _chosen_option(request, survey)
     results = results_for(survey, chose=chose)
     return render(
@@ -245,13 +252,13 @@ def survey_results(request, pk):
         {
             "survey": survey,
             "results": results,
-            "total": results.submissions if chose is None else tallies.submissions(survey),
+            "total": results.submissions if chose is None else tallies.submission_count(survey),
             "chose": chose,
             "closing_form": ClosingForm(instance=survey),
             "public_url": request.build_absolute_uri(survey.get_public_url()),
             # A replaced version is closed; a running one offers "new version", which
             # returns any draft already made, so only a closed survey needs the lookup.
-            "next_version": services.next_version(survey) if survey.is_closed else None,
+            "next_version": survey.later_version() if survey.is_closed else None,
         },
     )
 
@@ -259,9 +266,9 @@ def survey_results(request, pk):
 @login_required
 def survey_responses(request, pk):
     """Every submission with all its answers, newest first, a page at a time."""
-    survey = _get_survey_for_user(request.user, pk)
+    survey = survey_for_owner(request.user, pk)
     chose = _chosen_option(request, survey)
-    questions = services.questions_with_options(survey)
+    questions = questions_with_options(survey)
     submissions = filtered_submissions(survey, chose).order_by("-created_at", "-pk")
     page = Paginator(submissions, RESPONSES_PER_PAGE).get_page(request.GET.get("page"))
     return render(
@@ -271,7 +278,7 @@ def survey_responses(request, pk):
             "survey": survey,
             "chose": chose,
             "page": page,
-            "responses": exports.readable_responses(page.object_list, questions),
+            "responses": readable_responses(page.object_list, questions),
             "page_query": _query(chose=chose and chose.pk),
         },
     )
@@ -280,18 +287,14 @@ def survey_responses(request, pk):
 @login_required
 def question_answers(request, pk):
     """The text answers to one question, newest first, searchable, a page at a time."""
-    question = _get_question_for_user(request.user, pk)
-    if question.kind not in Question.TEXT_KINDS:
+    question = question_for_owner(request.user, pk)
+    if question.kind_def.stores != "text":
         raise Http404("not a text question")
     survey = question.survey
     chose = _chosen_option(request, survey)
-    search = request.GET.get("search", "").strip()[:200]
-    answers = Answer.objects.filter(
-        question=question, submission__in=filtered_submissions(survey, chose).values("pk")
-    ).order_by("-pk")
-    if search:
-        answers = answers.filter(text__icontains=search)
-    page = Paginator(answers.values_list("text", "submission__created_at"), TEXT_ANSWERS_PER_PAGE)
+    search = request.GET.get("search", "").strip()[:SEARCH_LENGTH]
+    answers = text_answers(question, chose=chose, search=search)
+    page = Paginator(answers, TEXT_ANSWERS_PER_PAGE)
     return render(
         request,
         "surveys/text_answers.html",
@@ -309,7 +312,7 @@ def question_answers(request, pk):
 @login_required
 def survey_qr(request, pk, kind):
     """The public link as a QR code, to print or show on a screen."""
-    survey = _get_survey_for_user(request.user, pk)
+    survey = survey_for_owner(request.user, pk)
     code = segno.make(request.build_absolute_uri(survey.get_public_url()), error="m")
     out = io.BytesIO()
     code.save(out, kind=kind, scale=8 if kind == "png" else 4, border=2)
@@ -319,7 +322,7 @@ def survey_qr(request, pk, kind):
         content_type=content_type,
         headers={
             "Content-Disposition": content_disposition_header(
-                False, _filename(survey, f"qr.{kind}")
+                False, exports.download_name(survey, f"qr.{kind}")
             )
         },
     )
@@ -327,14 +330,14 @@ def survey_qr(request, pk, kind):
 
 @login_required
 def survey_export_csv(request, pk):
-    survey = _get_survey_for_user(request.user, pk)
-    questions = services.questions_with_options(survey)
+    survey = survey_for_owner(request.user, pk)
+    questions = questions_with_options(survey)
     return StreamingHttpResponse(
         exports.stream_responses_csv(survey, questions),
         content_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": content_disposition_header(
-                True, _filename(survey, "responses.csv")
+                True, exports.download_name(survey, "responses.csv")
             )
         },
     )
@@ -342,25 +345,25 @@ def survey_export_csv(request, pk):
 
 @login_required
 def survey_export_xlsx(request, pk):
-    survey = _get_survey_for_user(request.user, pk)
-    questions = services.questions_with_options(survey)
+    survey = survey_for_owner(request.user, pk)
+    questions = questions_with_options(survey)
     return FileResponse(
         exports.responses_xlsx(survey, questions),
         as_attachment=True,
-        filename=_filename(survey, "responses.xlsx"),
+        filename=exports.download_name(survey, "responses.xlsx"),
         content_type=exports.XLSX_CONTENT_TYPE,
     )
 
 
 @login_required
 def survey_export_summary(request, pk):
-    survey = _get_survey_for_user(request.user, pk)
+    survey = survey_for_owner(request.user, pk)
     return HttpResponse(
         exports.summary_csv(results_for(survey)),
         content_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": content_disposition_header(
-                True, _filename(survey, "summary.csv")
+                True, exports.download_name(survey, "summary.csv")
             )
         },
     )
@@ -370,12 +373,8 @@ def survey_export_summary(request, pk):
 def survey_new_version(request, survey):
     try:
         draft = services.new_version(survey=survey)
-    except services.SurveyNotOpen:
-        messages.info(request, "Only the latest started version can get a new version.")
-        return redirect(survey)
-    except services.LimitReached as exc:
-        messages.error(request, exc.message)
-        return redirect(survey)
+    except (WrongStatus, LimitReached) as exc:
+        return _refused(request, exc, survey)
     messages.success(
         request,
         f"Version {draft.version} is a draft: change what you need, then start it. It takes "
@@ -388,16 +387,15 @@ def survey_new_version(request, survey):
 @login_required
 @draft_only
 def question_create(request, pk):
-    survey = _get_survey_for_user(request.user, pk)
+    survey = survey_for_owner(request.user, pk)
     services.ensure_draft(survey)
     form = QuestionForm(request.POST or None)
     if form.is_valid():
         try:
             question = services.add_question(survey=survey, **form.cleaned_data)
-        except services.LimitReached as exc:
-            messages.error(request, exc.message)
-            return redirect("surveys:edit", survey.pk)
-        if question.has_options:
+        except LimitReached as exc:
+            return _refused(request, exc, survey.get_absolute_url())
+        if question.kind_def.has_options:
             return redirect("surveys:option_create", question.pk)
         messages.success(request, "Question added.")
         return redirect("surveys:edit", survey.pk)
@@ -407,7 +405,7 @@ def question_create(request, pk):
 @login_required
 @draft_only
 def question_edit(request, pk):
-    question = _get_question_for_user(request.user, pk)
+    question = question_for_owner(request.user, pk)
     survey = question.survey
     services.ensure_draft(survey)
     form = QuestionForm(request.POST or None, instance=question)
@@ -425,7 +423,7 @@ def question_edit(request, pk):
 @login_required
 @draft_only
 def question_delete(request, pk):
-    question = _get_question_for_user(request.user, pk)
+    question = question_for_owner(request.user, pk)
     survey = question.survey
     services.ensure_draft(survey)
     if request.method == "POST":
@@ -447,17 +445,16 @@ def question_delete(request, pk):
 @login_required
 @draft_only
 def option_create(request, pk):
-    question = _get_question_for_user(request.user, pk)
+    question = question_for_owner(request.user, pk)
     survey = question.survey
     services.ensure_draft(survey)
-    if not question.has_options:
-        messages.info(request, f"A {question.get_kind_display().lower()} question has no options.")
-        return redirect("surveys:edit", survey.pk)
+    if not question.kind_def.has_options:
+        return _refused(request, NoOptions(question), survey.get_absolute_url())
     form = OptionForm(request.POST or None)
     if form.is_valid():
         try:
             services.add_option(question=question, text=form.cleaned_data["text"])
-        except services.LimitReached as exc:
+        except LimitReached as exc:
             form.add_error(None, exc.message)
         else:
             return redirect("surveys:option_create", question.pk)
@@ -469,7 +466,7 @@ def option_create(request, pk):
             "question": question,
             "options": question.options.all(),
             "form": form,
-            "min_options": services.MIN_OPTIONS_PER_QUESTION,
+            "min_options": MIN_OPTIONS,
         },
     )
 
@@ -477,7 +474,7 @@ def option_create(request, pk):
 @login_required
 @draft_only
 def option_edit(request, pk):
-    option = _get_option_for_user(request.user, pk)
+    option = option_for_owner(request.user, pk)
     survey = option.question.survey
     services.ensure_draft(survey)
     form = OptionForm(request.POST or None, instance=option)
@@ -495,7 +492,7 @@ def option_edit(request, pk):
 @login_required
 @draft_only
 def option_delete(request, pk):
-    option = _get_option_for_user(request.user, pk)
+    option = option_for_owner(request.user, pk)
     survey = option.question.survey
     services.ensure_draft(survey)
     if request.method == "POST":
@@ -524,7 +521,7 @@ def _edit_anchor(survey, anchor):
 @login_required
 @draft_only
 def question_move(request, pk, direction):
-    question = _get_question_for_user(request.user, pk)
+    question = question_for_owner(request.user, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     services.move_question(question=question, offset=MOVES[direction])
@@ -534,7 +531,7 @@ def question_move(request, pk, direction):
 @login_required
 @draft_only
 def option_move(request, pk, direction):
-    option = _get_option_for_user(request.user, pk)
+    option = option_for_owner(request.user, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     services.move_option(option=option, offset=MOVES[direction])

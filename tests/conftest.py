@@ -1,7 +1,7 @@
 import pytest
 from django.test import Client
 
-from surveys.factories import PASSWORD, UserFactory, build_survey
+from dbtools.factories import PASSWORD, UserFactory, build_survey
 from surveys.models import Survey
 
 # Under CI=true a skip is a failure (tests/ci_plugin.py).

@@ -21,8 +21,8 @@ from rest_framework.authtoken.models import Token
 
 from accounts.emails import verification_token
 from accounts.models import VerifiedEmail, email_is_verified
+from dbtools.factories import UserFactory, add_submissions, build_survey
 from surveys import services
-from surveys.factories import UserFactory, add_submissions, build_survey
 from surveys.models import Answer, Submission, Survey
 
 from .helpers import close_response
@@ -395,7 +395,7 @@ def test_download_contains_exactly_my_surveys_and_responses(client, ada, outside
     theirs = build_survey(owner=outsider, status="active", title="Theirs")
     add_submissions(theirs, 4)
     client.force_login(ada)
-    response = client.get(reverse("accounts:download_data"))
+    response = client.get(reverse("surveys:my_data"))
     assert response["Content-Disposition"] == 'attachment; filename="canvass-ada.zip"'
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     close_response(response)

@@ -5,7 +5,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from surveys.factories import add_submissions, build_survey
+from dbtools.factories import add_submissions, build_survey
 from surveys.models import Option, Question, Submission, Survey
 
 from .helpers import database_state

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from surveys.factories import QuestionFactory, build_survey
+from dbtools.factories import QuestionFactory, build_survey
 from surveys.models import Question
 
 from .helpers import database_state
@@ -103,7 +103,7 @@ def test_unknown_and_huge_ids_are_404(owner_client, target, name, kind, extra, p
         "accounts:settings",
         "accounts:change_email",
         "accounts:password_change",
-        "accounts:download_data",
+        "surveys:my_data",
         "accounts:delete_account",
         "accounts:resend_verification",
     ],

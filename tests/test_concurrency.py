@@ -11,8 +11,8 @@ from http.cookiejar import CookieJar
 import pytest
 from django.db import connection
 
+from dbtools.factories import answer_for, build_mixed_survey
 from surveys import services, tallies
-from surveys.factories import answer_for, build_mixed_survey
 from surveys.models import Answer, Question, Submission, Survey
 from surveys.results import results_for
 

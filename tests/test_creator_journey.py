@@ -4,8 +4,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from dbtools.factories import add_submissions, build_survey
 from surveys import services
-from surveys.factories import add_submissions, build_survey
 from surveys.models import Option, Question, Survey
 
 pytestmark = pytest.mark.django_db

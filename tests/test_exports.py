@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from dbtools.factories import OptionFactory, QuestionFactory, SurveyFactory, build_mixed_survey
 from surveys import services
 from surveys.exports import XLSX_CONTENT_TYPE
-from surveys.factories import OptionFactory, QuestionFactory, SurveyFactory, build_mixed_survey
 from surveys.models import Question, Survey
 
 from .helpers import close_response

@@ -29,7 +29,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from surveys.factories import UserFactory, add_mixed_submissions, build_mixed_survey
+from dbtools.factories import UserFactory, add_mixed_submissions, build_mixed_survey
 from surveys.models import Question, Survey
 
 from .helpers import api_client, close_response
@@ -134,7 +134,7 @@ PAGES = [
     Route("accounts:change_email", fields=ACCOUNT_FIELDS),
     Route("accounts:api_token", fields=ACCOUNT_FIELDS),
     Route("accounts:password_change", fields=ACCOUNT_FIELDS),
-    Route("accounts:download_data"),
+    Route("surveys:my_data"),
     Route("accounts:delete_account", fields=ACCOUNT_FIELDS),
     Route("accounts:password_reset", fields=ACCOUNT_FIELDS),
     Route("accounts:password_reset_done"),
@@ -177,6 +177,7 @@ API = [
     Route("api:survey-list"),
     Route("api:survey-detail", args=("survey",)),
     Route("api:survey-close", args=("survey",)),
+    Route("api:survey-reopen", args=("survey",)),
     Route("api:survey-new-version", args=("survey",)),
     Route("api:survey-publish", args=("draft",)),
     Route("api:survey-questions", args=("draft",)),

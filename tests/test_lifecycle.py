@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from surveys import services
-from surveys.factories import add_submissions, build_mixed_survey
+from dbtools.factories import add_submissions, build_mixed_survey
+from surveys import errors, services
 from surveys.models import Submission, Survey
 
 from .helpers import answer_data, answer_url
@@ -66,7 +66,7 @@ def test_reopen_clears_a_past_close_date(owner_client, closed_survey):
     owner_client.post(reverse("surveys:reopen", args=[closed_survey.pk]))
     survey = Survey.objects.get(pk=closed_survey.pk)
     assert survey.is_active and survey.closes_at is None and survey.closed_at is None
-    with pytest.raises(services.SurveyNotOpen):
+    with pytest.raises(errors.WrongStatus):
         services.reopen_survey(survey=survey)
 
 

@@ -5,8 +5,8 @@ and the API refuse the one too many alike, with a clear message and nothing writ
 import pytest
 from django.urls import reverse
 
+from dbtools.factories import OptionFactory, QuestionFactory, SurveyFactory, build_survey
 from surveys import services
-from surveys.factories import OptionFactory, QuestionFactory, SurveyFactory, build_survey
 from surveys.models import Option, Question, Survey
 
 from .helpers import api_client, database_state

@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from surveys import services, tallies
-from surveys.factories import OptionFactory, QuestionFactory, SurveyFactory, build_survey
+from dbtools.factories import OptionFactory, QuestionFactory, SurveyFactory, build_survey
+from surveys import errors, services, tallies
 from surveys.models import (
     Answer,
     Option,
@@ -125,15 +125,16 @@ def test_structure_services_refuse_a_started_survey(active_survey):
         lambda: services.add_option(question=question, text="New"),
         lambda: services.update_option(option=option, text="Changed"),
         lambda: services.delete_option(option=option),
-        lambda: services.publish_survey(survey=active_survey),
     ]
     for call in calls:
-        with pytest.raises(services.SurveyNotEditable):
+        with pytest.raises(errors.SurveyNotEditable):
             call()
     question.refresh_from_db()
     option.refresh_from_db()
     assert question.prompt != "Changed?" and option.text != "Changed"
     assert active_survey.questions.count() == 2
+    with pytest.raises(errors.WrongStatus, match="already started"):
+        services.publish_survey(survey=active_survey)
 
 
 def test_stale_draft_object_cannot_change_a_started_survey(draft_survey):
@@ -143,9 +144,9 @@ def test_stale_draft_object_cannot_change_a_started_survey(draft_survey):
         services.add_option(question=q, text="extra")
     services.publish_survey(survey=draft_survey)
     assert stale.is_draft  # the in-memory copy still says draft; the lock re-reads the row
-    with pytest.raises(services.SurveyNotEditable):
+    with pytest.raises(errors.SurveyNotEditable):
         services.add_question(survey=stale, prompt="Sneaky?")
-    with pytest.raises(services.SurveyNotEditable):
+    with pytest.raises(errors.SurveyNotEditable):
         services.add_option(question=question, text="Sneaky")
 
 
@@ -179,7 +180,7 @@ def test_submit_refuses_an_option_of_another_question(active_survey):
 
 def test_submit_refuses_draft_and_closed(draft_survey, closed_survey):
     for survey in (draft_survey, closed_survey):
-        with pytest.raises(services.SurveyNotOpen):
+        with pytest.raises(errors.SurveyClosed):
             services.submit_response(survey=survey, token="x", answers=choices_for(survey))
     assert Submission.objects.count() == 0
 
@@ -199,7 +200,7 @@ def test_submit_twice_returns_the_first(active_survey):
 
 
 def test_close_only_a_running_survey(draft_survey, active_survey):
-    with pytest.raises(services.SurveyNotOpen):
+    with pytest.raises(errors.WrongStatus):
         services.close_survey(survey=draft_survey)
     services.close_survey(survey=active_survey)
     active_survey.refresh_from_db()

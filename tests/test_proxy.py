@@ -4,7 +4,7 @@ import pytest
 from django.http import HttpResponse
 from django.test import RequestFactory, override_settings
 
-from config.middleware import TrustedProxyMiddleware
+from lib.proxy import TrustedProxyMiddleware
 
 
 def seen(remote_addr, **headers):

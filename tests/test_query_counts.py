@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from surveys.factories import add_mixed_submissions, build_mixed_survey
+from dbtools.factories import add_mixed_submissions, answer_for, build_mixed_survey
 from surveys.models import Question, Survey
 
 from .helpers import answer_url, close_response
@@ -121,17 +121,10 @@ def test_answer_page(client, sized, django_assert_num_queries):
 
 @sizes
 def test_submit(client, sized, django_assert_num_queries):
-    form = client.get(answer_url(sized)).context["form"]
-    data = {"token": form.initial["token"]}
-    for name, question in form.questions.items():
-        if question.kind == Question.Kind.MULTIPLE:
-            data[name] = [str(question.options[0].pk)]
-        elif question.has_options:
-            data[name] = str(question.options[0].pk)
-        elif question.kind in Question.TEXT_KINDS:
-            data[name] = "text"
-        else:
-            data[name] = str(question.scale[0] if question.scale else 5)
+    data = {"token": client.get(answer_url(sized)).context["form"].initial["token"]}
+    for question in sized.questions.prefetch_related("options"):
+        value = answer_for(question, 0)
+        data[f"q_{question.pk}"] = list(map(str, value)) if isinstance(value, list) else str(value)
     # survey; submission, its answers in one multi-row insert, three tally upserts (survey,
     # questions, options); the savepoint and its release (the test runs in a transaction,
     # so the submission's own transaction is a savepoint here)

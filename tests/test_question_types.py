@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from surveys.factories import build_mixed_survey
+from dbtools.factories import build_mixed_survey
 from surveys.models import Answer, Question, Submission, Survey
 
 from .helpers import answer_url

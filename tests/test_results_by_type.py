@@ -9,8 +9,8 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from django.urls import reverse
 
+from dbtools.factories import build_mixed_survey
 from surveys import services, tallies
-from surveys.factories import build_mixed_survey
 from surveys.models import Answer, Option, Question, Submission, Survey
 from surveys.results import results_for
 

@@ -16,9 +16,9 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from accounts.models import VerifiedEmail
+from dbtools.factories import PASSWORD, UserFactory, build_mixed_survey
 from dbtools.sanitize import INVENTORY, NOT_PERSONAL, sanitize
 from surveys import services
-from surveys.factories import PASSWORD, UserFactory, build_mixed_survey
 from surveys.models import Answer, Question, Submission, Survey
 
 pytestmark = pytest.mark.django_db(transaction=True)

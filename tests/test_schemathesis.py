@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from rest_framework.authtoken.models import Token
 
-from surveys.factories import add_submissions, build_survey
+from dbtools.factories import add_submissions, build_survey
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -5,8 +5,8 @@ from django.core.management import call_command
 from django.db.models import Count
 from django.urls import reverse
 
+from dbtools.seed import PASSWORD, seed_users
 from surveys.models import Answer, Option, Question, Submission, Survey
-from surveys.seed import PASSWORD, seed_users
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -4,6 +4,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -82,7 +83,7 @@ def test_promised_numbers():
     assert settings.AXES_COOLOFF_TIME == 1  # hour
     assert settings.AXES_LOCKOUT_PARAMETERS == ["username", "ip_address"]
     assert settings.PASSWORD_RESET_TIMEOUT == 2 * 3600
-    assert emails.VERIFY_MAX_AGE == 3 * 24 * 3600
+    assert timedelta(days=3) == emails.VERIFY_MAX_AGE
     assert views.RESET_LIMIT_PER_HOUR == 5
     assert views.SIGNUP_ATTEMPTS_PER_HOUR == 20
     assert settings.SUBMISSIONS_PER_MINUTE == 120

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from surveys.factories import build_mixed_survey, build_survey
+from dbtools.factories import build_mixed_survey, build_survey
 from surveys.models import Question, Survey
 
 from .helpers import close_response
@@ -45,7 +45,7 @@ def pages(owner, draft_survey, active_survey):
             ("surveys:list", [], 200),
             ("accounts:settings", [], 200),
             ("accounts:password_change", [], 200),
-            ("accounts:download_data", [], 200),
+            ("surveys:my_data", [], 200),
             ("accounts:delete_account", [], 200),
             ("surveys:create", [], 200),
             ("surveys:edit", [draft_survey.pk], 200),
@@ -84,7 +84,7 @@ def test_every_page_answers(client, owner_client, pages):
 
 
 def test_admin_pages_answer_a_superuser(client, active_survey):
-    from surveys.factories import UserFactory
+    from dbtools.factories import UserFactory
 
     admin = UserFactory(username="admin", is_staff=True, is_superuser=True)
     client.force_login(admin)

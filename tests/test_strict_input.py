@@ -1,11 +1,11 @@
-"""Ids and numbers are plain ASCII digits everywhere (lib/strict.py): Python's int() and
+"""Ids and numbers are plain ASCII digits everywhere (lib/numbers.py): Python's int() and
 Decimal() also take full-width and other scripts' digits, underscores and exponents, and an
 exponent like 1e1000000 overflowed Decimal arithmetic into a 500."""
 
 import pytest
 from django.urls import reverse
 
-from surveys.factories import build_mixed_survey
+from dbtools.factories import build_mixed_survey
 from surveys.models import Answer, Question, Submission, Survey
 
 from .helpers import answer_url, api_client, database_state

@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from surveys.factories import build_survey
+from dbtools.factories import build_survey
 from surveys.models import Answer, Submission
 
 from .helpers import answer_data, answer_url

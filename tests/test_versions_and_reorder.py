@@ -4,8 +4,8 @@ the per-survey "one response per browser" switch."""
 import pytest
 from django.urls import reverse
 
-from surveys import services
-from surveys.factories import build_mixed_survey, build_survey
+from dbtools.factories import build_mixed_survey, build_survey
+from surveys import errors, services
 from surveys.models import Answer, Question, Submission, Survey
 
 from .helpers import answer_data, answer_url, database_state
@@ -65,7 +65,7 @@ def test_a_replaced_version_gets_no_second_successor(owner, active_survey):
     draft = services.new_version(survey=active_survey)
     services.publish_survey(survey=draft)
     active_survey.refresh_from_db()
-    with pytest.raises(services.SurveyNotOpen):
+    with pytest.raises(errors.WrongStatus):
         services.new_version(survey=active_survey)
 
 

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django import template
 
-from ..answers import plain_number
+from lib.numbers import plain_number
 
 register = template.Library()
 

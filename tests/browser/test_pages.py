@@ -4,8 +4,8 @@ on a 375-px phone no sideways scrolling and tap targets of at least 24 by 24 px.
 import pytest
 from django.urls import reverse
 
+from dbtools.factories import add_submissions, build_mixed_survey, build_survey
 from surveys import services
-from surveys.factories import add_submissions, build_mixed_survey, build_survey
 from surveys.models import Question, Survey
 
 from .conftest import axe_violations, log_in, phone_problems

@@ -12,7 +12,7 @@ from surveys.models import Question
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "canvass-demo"
 
-SINGLE, MULTIPLE = Question.Kind.SINGLE, Question.Kind.MULTIPLE
+MULTIPLE = Question.Kind.MULTIPLE
 
 # (prompt, question settings, [(option, weight), ...]); weights make results look real.
 RUNNING_SURVEY = (
@@ -63,18 +63,6 @@ DRAFT_SURVEY = (
         ("What should the new office have?", {"kind": Question.Kind.SHORT_TEXT}, []),
     ],
 )
-REMARKS = [
-    "Vegetarian food, please.",
-    "I can't make the first week of May.",
-    "Somewhere reachable by train would be great.",
-    "More free time in the afternoons.",
-    "Last year's quiz night was the best part!",
-]
-# Answer weights on each rating scale, lowest value first: most people are fairly happy.
-SCALE_WEIGHTS = {
-    Question.Kind.NPS: [1, 1, 1, 2, 2, 3, 5, 9, 14, 10, 8],
-    Question.Kind.RATING_5: [1, 2, 6, 9, 5],
-}
 
 
 def _build(owner, spec):
@@ -89,23 +77,6 @@ def _build(owner, spec):
         ]
         structure.append((question, weighted))
     return survey, structure
-
-
-def _answer(rng, question, weighted):
-    """A plausible answer to `question`, or None to leave an optional one out."""
-    pks, weights = [pk for pk, _ in weighted], [weight for _, weight in weighted]
-    kind = question.kind
-    if kind == SINGLE:
-        return rng.choices(pks, weights=weights)[0]
-    if kind == MULTIPLE:
-        picked = {rng.choices(pks, weights=weights)[0] for _ in range(rng.randint(1, 3))}
-        return sorted(picked)
-    if kind in SCALE_WEIGHTS:
-        low, high = Question.SCALES[kind]
-        return rng.choices(range(low, high + 1), weights=SCALE_WEIGHTS[kind])[0]
-    if kind == Question.Kind.NUMBER:
-        return 10 * round(rng.triangular(2, 150, 30))
-    return rng.choice(REMARKS) if rng.random() < 0.3 else None
 
 
 class Command(BaseCommand):
@@ -135,6 +106,7 @@ class Command(BaseCommand):
         services.publish_survey(survey=survey)
         for _ in range(submissions):
             answers = {
-                question.pk: _answer(rng, question, weighted) for question, weighted in structure
+                question.pk: question.kind_def.demo_answer(rng, weighted)
+                for question, weighted in structure
             }
             services.submit_response(survey=survey, token=uuid.uuid4().hex, answers=answers)

@@ -1,9 +1,8 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
-from surveys import seed
+from dbtools import seed
 
 
 class Command(BaseCommand):
@@ -43,13 +42,21 @@ class Command(BaseCommand):
                 + ", ".join(f"{n} {what}" for what, n in removed.items())
             )
         started = time.monotonic()
-        with tqdm(
-            total=plan.answers,
-            unit=" answers",
-            unit_scale=True,
-            disable=opts["no_progress"] or None,
-        ) as bar:
-            created = seed.generate(plan, progress=bar.update)
+        try:
+            from tqdm import tqdm
+
+            with tqdm(
+                total=plan.answers,
+                unit=" answers",
+                unit_scale=True,
+                disable=opts["no_progress"] or None,
+            ) as bar:
+                created = seed.generate(plan, progress=bar.update)
+        except ModuleNotFoundError as missing:  # production leaves dev requirements out
+            raise CommandError(
+                f"setup_test_data needs the development requirements ({missing}): "
+                "pip install -r requirements-dev.txt"
+            ) from missing
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(

@@ -12,17 +12,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 from itertools import accumulate
 
-import factory.random
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import tallies
-from .factories import PASSWORD, OptionFactory, QuestionFactory, SurveyFactory, UserFactory
-from .models import Answer, Option, Question, Submission, Survey
+from surveys import tallies
+from surveys.models import Answer, Option, Question, Submission, Survey
 
 SEED_USER_PREFIX = "seed-"
+PASSWORD = "correct-horse-battery"  # of every generated user, and of the tests' users
 CHUNK_SUBMISSIONS = 5000
 
 
@@ -67,7 +66,12 @@ def _skewed_cumulative_weights(rng, count):
 
 
 def generate(plan, *, progress=None):
-    """Create exactly what `plan` asks for. `progress(n)` is called as answers are written."""
+    """Create exactly what `plan` asks for. `progress(n)` is called as answers are written.
+    Needs the development requirements (factory_boy and Faker)."""
+    import factory.random
+
+    from .factories import OptionFactory, QuestionFactory, SurveyFactory, UserFactory
+
     rng = random.Random(plan.seed)
     if plan.seed is not None:
         factory.random.reseed_random(plan.seed)

@@ -1,4 +1,7 @@
-"""factory_boy factories: the one place tests and the seed-data command build objects."""
+"""factory_boy factories: the one place tests and the seed-data command build objects.
+
+Development only: factory_boy and Faker are in requirements-dev.txt, not in production.
+"""
 
 import uuid
 
@@ -6,10 +9,10 @@ import factory
 from django.contrib.auth import get_user_model
 from factory.django import DjangoModelFactory, Password
 
+from dbtools.seed import PASSWORD
 from surveys import tallies
+from surveys.kinds import Scale
 from surveys.models import Answer, Option, Question, Submission, Survey
-
-PASSWORD = "correct-horse-battery"
 
 
 class UserFactory(DjangoModelFactory):
@@ -46,23 +49,6 @@ class OptionFactory(DjangoModelFactory):
     question = factory.SubFactory(QuestionFactory)
     text = factory.Faker("word")
     position = factory.Sequence(int)
-
-
-class SubmissionFactory(DjangoModelFactory):
-    class Meta:
-        model = Submission
-
-    survey = factory.SubFactory(SurveyFactory, status=Survey.Status.ACTIVE)
-    token = factory.LazyFunction(lambda: uuid.uuid4().hex)
-
-
-class AnswerFactory(DjangoModelFactory):
-    class Meta:
-        model = Answer
-
-    submission = factory.SubFactory(SubmissionFactory)
-    option = factory.SubFactory(OptionFactory)
-    question = factory.SelfAttribute("option.question")
 
 
 def build_survey(*, owner=None, status=Survey.Status.DRAFT, questions=2, options=3, **kwargs):
@@ -112,16 +98,16 @@ def answer_for(question, n):
     """A valid answer to `question` (options prefetched), varied by `n`: what a taker
     would send, as submit_response takes it."""
     options = [o.pk for o in question.options.all()]
-    if question.kind == Kind.SINGLE:
-        return options[n % len(options)]
-    if question.kind == Kind.MULTIPLE:
+    kind = question.kind_def
+    if kind.has_options and kind.several:
         return sorted({options[n % len(options)], options[(n + 1) % len(options)]})
-    if question.kind in Question.TEXT_KINDS:
+    if kind.has_options:
+        return options[n % len(options)]
+    if kind.stores == "text":
         return f"answer {n}"
-    if question.kind == Kind.NUMBER:
-        return str(n * 7 % 100)
-    low, high = Question.SCALES[question.kind]
-    return str(low + n % (high - low + 1))
+    if isinstance(kind, Scale):
+        return str(kind.values[n % len(kind.values)])
+    return str(n * 7 % 100)
 
 
 def add_mixed_submissions(survey, count):

@@ -1,4 +1,5 @@
-"""Strict parsing of ids and numbers sent by people and programs.
+"""Numbers in and out: strict parsing of ids and numbers people and programs send, and
+numbers written the way people write them.
 
 Python's int() and Decimal() accept far more than anyone types into a form: full-width and
 other non-ASCII digits (full-width "12" is 12), underscores ("1_0" is 10), exponents ("1e1000000",
@@ -44,3 +45,8 @@ def parse_decimal(raw):
     if not _DECIMAL.fullmatch(text):
         return None
     return Decimal(text)
+
+
+def plain_number(value):
+    """A Decimal as people write it: 4.5000 → "4.5", 1E+1 → "10"."""
+    return f"{value.normalize():f}"

@@ -1,0 +1,47 @@
+"""Who may reach what: the lookups creator pages, taker pages and the API share.
+
+A creator reaches their own surveys, questions and options only, through the QuerySet
+word `owned_by`: another user's id is a 404, never a 403 that would say it exists. A
+taker reaches a survey only through its public link, and not while it is a draft.
+"""
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404
+
+from lib.ratelimit import too_many
+
+from .errors import SurveyClosed
+from .models import Option, Question, Survey
+
+
+def survey_for_owner(user, pk):
+    return get_object_or_404(Survey.objects.owned_by(user), pk=pk)
+
+
+def question_for_owner(user, pk):
+    return get_object_or_404(Question.objects.owned_by(user), pk=pk)
+
+
+def option_for_owner(user, pk):
+    return get_object_or_404(Option.objects.owned_by(user), pk=pk)
+
+
+def survey_behind_link(token):
+    """The survey a public link leads to, open or closed (for its thank-you page)."""
+    return get_object_or_404(Survey.objects.takeable(), public_token=token)
+
+
+def survey_for_takers(token):
+    """The survey a public link leads to; SurveyClosed once it is closed."""
+    survey = survey_behind_link(token)
+    if survey.is_closed:
+        raise SurveyClosed(survey)
+    return survey
+
+
+def too_many_submissions(survey, ip):
+    """Count one submission from `ip`; True past SUBMISSIONS_PER_MINUTE for this survey.
+    The answer form and the API share the count."""
+    return too_many(
+        f"submit:{survey.public_token}:{ip}", limit=settings.SUBMISSIONS_PER_MINUTE, window=60
+    )

@@ -1,0 +1,37 @@
+"""The kinds of question, one definition each.
+
+A kind says everything that differs between kinds: its form field and answer rule, how its
+answers are stored, its settings, what keeps its survey from starting, how its results are
+summarised and what demo data answers. The rest of Canvass asks `question.kind_def`
+(models, the cached structure, forms, services, results, API, demo data) and never tests
+which kind a question is.
+
+A new kind is a Kind subclass in a module here, added to KINDS below, with its answer-page
+template in surveys/templates/surveys/public/kinds/; docs/architecture.md lists the rest.
+"""
+
+from .base import TAMPERED, Kind
+from .choice import MIN_OPTIONS, MultipleChoice, SingleChoice
+from .number import Number
+from .scale import NetPromoterScore, Rating5, Rating10, Scale
+from .text import LongText, ShortText, Text
+
+# In the order creators see them.
+KINDS = {
+    kind.key: kind
+    for kind in (
+        SingleChoice(),
+        MultipleChoice(),
+        ShortText(),
+        LongText(),
+        Number(),
+        Rating5(),
+        Rating10(),
+        NetPromoterScore(),
+    )
+}
+
+# Django's choices for Question.kind: (NAME, (value, label)), e.g. Question.Kind.SINGLE.
+CHOICES = [(kind.key.upper(), (kind.key, kind.label)) for kind in KINDS.values()]
+
+__all__ = ["CHOICES", "KINDS", "MIN_OPTIONS", "TAMPERED", "Kind", "Scale", "Text"]
