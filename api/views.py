@@ -256,7 +256,7 @@ class PublicSubmitView(APIView):
         ip = client_ip(request)
         if too_many_submissions(survey, ip):
             logger.warning("submission rate-limited survey=%s ip=%s", survey.pk, ip)
-            raise Throttled(wait=60, detail="Too many answers from this address; wait a minute.")
+            raise Throttled(wait=60, detail="Too many answers from this address.")
         serializer = SubmitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:

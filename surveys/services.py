@@ -123,9 +123,9 @@ def update_survey(*, survey, **changes):
 def delete_survey(*, survey):
     """The survey, its questions, options and every response, for good."""
     _lock(survey)
-    responses = tallies.submission_count(survey)
+    pk, responses = survey.pk, tallies.submission_count(survey)
     survey.delete()
-    logger.info("survey deleted survey=%s responses=%s", survey.pk, responses)
+    logger.info("survey deleted survey=%s owner=%s responses=%s", pk, survey.owner_id, responses)
 
 
 # --- questions and options (drafts only) ----------------------------------------------

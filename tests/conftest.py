@@ -1,8 +1,19 @@
+"""Standing test personas and what they own, for every test module.
+
+- alice is a creator: the draft, running and closed surveys below are hers;
+- bob is another creator, who must never see or change alice's things;
+- charlie is a third account, with nothing of his own.
+
+Every one logs in with `password`. A permission test is then a few lines: act as bob on
+alice's survey, expect a 404 and an unchanged database.
+"""
+
 import pytest
 from django.test import Client
 
-from dbtools.factories import PASSWORD, UserFactory, build_survey
+from dbtools.factories import PASSWORD, UserFactory, build_mixed_survey, build_survey
 from surveys.models import Survey
+from tests.helpers import api_client
 
 # Under CI=true a skip is a failure (tests/ci_plugin.py).
 pytest_plugins = ["tests.ci_plugin"]
@@ -32,13 +43,18 @@ def password():
 
 
 @pytest.fixture
-def owner(db):
-    return UserFactory(username="owner")
+def alice(db):
+    return UserFactory(username="alice", email="alice@example.com")
 
 
 @pytest.fixture
-def outsider(db):
-    return UserFactory(username="outsider")
+def bob(db):
+    return UserFactory(username="bob", email="bob@example.com")
+
+
+@pytest.fixture
+def charlie(db):
+    return UserFactory(username="charlie", email="charlie@example.com")
 
 
 def _client_for(user):
@@ -48,25 +64,41 @@ def _client_for(user):
 
 
 @pytest.fixture
-def owner_client(owner):
-    return _client_for(owner)
+def alice_client(alice):
+    return _client_for(alice)
 
 
 @pytest.fixture
-def outsider_client(outsider):
-    return _client_for(outsider)
+def bob_client(bob):
+    return _client_for(bob)
 
 
 @pytest.fixture
-def draft_survey(owner):
-    return build_survey(owner=owner, title="Draft survey")
+def alice_api(alice):
+    return api_client(alice)
 
 
 @pytest.fixture
-def active_survey(owner):
-    return build_survey(owner=owner, status=Survey.Status.ACTIVE, title="Running survey")
+def bob_api(bob):
+    return api_client(bob)
 
 
 @pytest.fixture
-def closed_survey(owner):
-    return build_survey(owner=owner, status=Survey.Status.CLOSED, title="Closed survey")
+def draft_survey(alice):
+    return build_survey(owner=alice, title="Draft survey")
+
+
+@pytest.fixture
+def active_survey(alice):
+    return build_survey(owner=alice, status=Survey.Status.ACTIVE, title="Running survey")
+
+
+@pytest.fixture
+def closed_survey(alice):
+    return build_survey(owner=alice, status=Survey.Status.CLOSED, title="Closed survey")
+
+
+@pytest.fixture
+def mixed_survey(alice):
+    """Alice's running survey with one question of every kind."""
+    return build_mixed_survey(owner=alice, status=Survey.Status.ACTIVE)

@@ -1,3 +1,6 @@
+import re
+import uuid
+
 from django.core.signals import request_finished
 from django.db import close_old_connections, connection
 from django.test.utils import CaptureQueriesContext
@@ -71,3 +74,85 @@ def api_client(user=None):
             HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}"
         )
     return client
+
+
+# --- accounts ---------------------------------------------------------------------------
+
+LOGIN = reverse("accounts:login")
+RESET = reverse("accounts:password_reset")
+
+
+def log_in(client, username, password, **extra):
+    return client.post(LOGIN, {"username": username, "password": password}, **extra)
+
+
+def sign_up(client, username, email):
+    return client.post(
+        reverse("accounts:signup"),
+        {
+            "username": username,
+            "email": email,
+            "password1": "pass-phrase-123",
+            "password2": "pass-phrase-123",
+        },
+    )
+
+
+def ask_reset(client, email):
+    return client.post(RESET, {"email": email})
+
+
+def link_in(message):
+    """The site path of the link in an email."""
+    return re.search(r"https?://testserver(/\S+)", message.body).group(1)
+
+
+# --- answers ------------------------------------------------------------------------------
+
+
+def question_of(survey, kind):
+    return survey.questions.get(kind=kind)
+
+
+def by_kind(survey):
+    """A survey's questions by kind (the mixed survey has one of each)."""
+    return {q.kind: q for q in survey.questions.prefetch_related("options")}
+
+
+def submit_mixed(survey, **answers):
+    """Submit to a mixed survey through the service: answers keyed by kind name; required
+    ones not given get a default."""
+    from surveys import services
+
+    Kind = Question.Kind
+    q = by_kind(survey)
+    defaults = {
+        Kind.SINGLE: q[Kind.SINGLE].options.first().pk,
+        Kind.MULTIPLE: [q[Kind.MULTIPLE].options.first().pk],
+        Kind.SHORT_TEXT: "ok",
+        Kind.NUMBER: 1,
+        Kind.RATING_5: 3,
+    }
+    values = {**defaults, **{Kind(kind): value for kind, value in answers.items()}}
+    services.submit_response(
+        survey=survey,
+        token=uuid.uuid4().hex,
+        answers={q[kind].pk: value for kind, value in values.items()},
+    )
+
+
+def api_submit(client, survey, answers, key="k1"):
+    return client.post(
+        f"/api/v1/public/surveys/{survey.public_token}/responses/",
+        {"answers": answers},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )
+
+
+def api_answers(survey, pick=0):
+    """The API's answers to a survey of choice questions: option `pick` of each."""
+    return [
+        {"questionId": q.pk, "optionId": list(q.options.all())[pick].pk}
+        for q in survey.questions.prefetch_related("options")
+    ]

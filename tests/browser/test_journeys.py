@@ -14,12 +14,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_creator_signs_up_builds_starts_and_reads_results(page, live_server):
     page.goto("/")
     page.get_by_role("button", name="Create a survey").click()
-    page.get_by_label("Username").fill("ada")
-    page.get_by_label("Email").fill("ada@example.com")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Email").fill("alice@example.com")
     page.get_by_label("Password:", exact=True).fill("a-long-pass-phrase")
     page.get_by_label("Password confirmation").fill("a-long-pass-phrase")
     page.get_by_role("button", name="Sign up").click()
-    expect(page.get_by_role("heading", name="Hello ada")).to_be_visible()
+    expect(page.get_by_role("heading", name="Hello alice")).to_be_visible()
 
     page.get_by_role("button", name="Create survey").click()
     page.get_by_label("Survey title").fill("Lunch")
@@ -52,7 +52,7 @@ def test_creator_signs_up_builds_starts_and_reads_results(page, live_server):
     expect(page.get_by_role("status").filter(has_text="Link copied.")).to_be_visible()
     assert page.evaluate("navigator.clipboard.readText()") == link
     assert link.startswith(live_server.url + "/s/")
-    survey = Survey.objects.get(owner__username="ada")
+    survey = Survey.objects.get(owner__username="alice")
     assert survey.is_active and survey.questions.count() == 3
     results = page.url
 
@@ -72,7 +72,7 @@ def test_creator_signs_up_builds_starts_and_reads_results(page, live_server):
     page.get_by_role("link", name="Show everyone").click()
     page.get_by_role("button", name="Close survey").click()
     expect(page.get_by_text("Survey closed.")).to_be_visible()
-    assert get_user_model().objects.filter(username="ada").exists()
+    assert get_user_model().objects.filter(username="alice").exists()
 
 
 def test_taker_answers_with_the_keyboard_only(page, active_survey):

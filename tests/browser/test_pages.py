@@ -14,15 +14,15 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def site(owner):
-    draft = build_survey(owner=owner, title="Office move feedback")
-    active = build_survey(owner=owner, status=Survey.Status.ACTIVE, title="Team offsite 2027")
+def site(alice):
+    draft = build_survey(owner=alice, title="Office move feedback")
+    active = build_survey(owner=alice, status=Survey.Status.ACTIVE, title="Team offsite 2027")
     add_submissions(active, 37)
-    closed = build_survey(owner=owner, status=Survey.Status.CLOSED, title="Last year's poll")
+    closed = build_survey(owner=alice, status=Survey.Status.CLOSED, title="Last year's poll")
     question = draft.questions.first()
     option = question.options.first()
-    mixed = build_mixed_survey(owner=owner, status=Survey.Status.ACTIVE, title="Every kind")
-    mixed_draft = build_mixed_survey(owner=owner, title="Every kind, draft")
+    mixed = build_mixed_survey(owner=alice, status=Survey.Status.ACTIVE, title="Every kind")
+    mixed_draft = build_mixed_survey(owner=alice, title="Every kind, draft")
     kinds = {q.kind: q for q in mixed.questions.prefetch_related("options")}
     for n in range(12):
         services.submit_response(
@@ -99,18 +99,18 @@ def test_public_pages(page, site):
     assert check_every_page(page, site["public"]) == {}
 
 
-def test_creator_pages(page, context, live_server, owner, site):
-    log_in(context, live_server, owner)
+def test_creator_pages(page, context, live_server, alice, site):
+    log_in(context, live_server, alice)
     assert check_every_page(page, site["creator"]) == {}
 
 
-def test_pages_with_form_errors(page, context, live_server, owner, active_survey):
+def test_pages_with_form_errors(page, context, live_server, alice, active_survey):
     page.goto(reverse("public:answer", args=[active_survey.public_token]))
     page.get_by_role("button", name="Submit").click()
     assert page.get_by_text("Please check the answers marked below").is_visible()
     assert axe_violations(page) == [] and phone_problems(page) == []
 
-    mixed = build_mixed_survey(owner=owner, status=Survey.Status.ACTIVE)
+    mixed = build_mixed_survey(owner=alice, status=Survey.Status.ACTIVE)
     page.goto(reverse("public:answer", args=[mixed.public_token]))
     page.get_by_label("Number?").fill("1000")
     page.get_by_role("button", name="Submit").click()
@@ -118,7 +118,7 @@ def test_pages_with_form_errors(page, context, live_server, owner, active_survey
     assert page.get_by_label("Number?").get_attribute("aria-invalid") == "true"
     assert axe_violations(page) == [] and phone_problems(page) == []
 
-    log_in(context, live_server, owner)
+    log_in(context, live_server, alice)
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto(reverse("surveys:create"))
     page.get_by_role("button", name="Create survey").click()

@@ -1,0 +1,86 @@
+"""Confirming an email address, changing it, and the operator's publish gate."""
+
+import time
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from accounts.emails import verification_token
+from accounts.models import VerifiedEmail, email_is_verified
+from surveys import services
+from surveys.models import Survey
+from tests.helpers import link_in
+
+pytestmark = pytest.mark.django_db
+
+
+def test_changing_email_needs_the_password_and_verification_again(client, alice, password):
+    VerifiedEmail.objects.create(user=alice, email=alice.email)
+    client.force_login(alice)
+    refused = client.post(
+        reverse("accounts:change_email"), {"email": "new@example.com", "password": "wrong"}
+    )
+    assert refused.status_code == 400
+    client.post(
+        reverse("accounts:change_email"), {"email": "new@example.com", "password": password}
+    )
+    alice.refresh_from_db()
+    assert alice.email == "new@example.com" and not email_is_verified(alice)
+    client.get(link_in(mail.outbox[-1]))
+    assert email_is_verified(alice)
+
+
+def test_old_verification_link_does_not_confirm_a_new_address(client, alice, password):
+    client.force_login(alice)
+    client.post(reverse("accounts:resend_verification"))
+    old_link = link_in(mail.outbox[-1])
+    client.post(
+        reverse("accounts:change_email"), {"email": "new@example.com", "password": password}
+    )
+    assert client.get(old_link).status_code == 400
+    alice.refresh_from_db()
+    assert not email_is_verified(alice)
+
+
+@pytest.mark.parametrize("tamper", ["forged", "flipped", "other address", "expired"])
+def test_tampered_verification_link_is_refused_and_verifies_nothing(
+    client, alice, monkeypatch, tamper
+):
+    token = verification_token(alice)
+    if tamper == "forged":
+        token = "forged:token"
+    elif tamper == "flipped":
+        token = token[:-1] + ("A" if token[-1] != "A" else "B")
+    elif tamper == "other address":
+        alice.email = "mallory@example.com"
+        token = verification_token(alice)
+        alice.refresh_from_db()
+    else:
+        real_time = time.time
+        monkeypatch.setattr(time, "time", lambda: real_time() + 3 * 24 * 3600 + 60)
+    response = client.get(reverse("accounts:verify_email", args=[token]))
+    assert response.status_code == 400
+    assert not email_is_verified(alice) and not VerifiedEmail.objects.exists()
+
+
+def test_publish_gate_when_the_operator_requires_verification(
+    alice_client, alice, draft_survey, settings
+):
+    settings.REQUIRE_VERIFIED_EMAIL_TO_PUBLISH = True
+    alice.email = "owner@example.com"
+    alice.save()
+    response = alice_client.post(reverse("surveys:start", args=[draft_survey.pk]), follow=True)
+    assert b"Confirm your email address first" in response.content
+    draft_survey.refresh_from_db()
+    assert draft_survey.is_draft
+
+    VerifiedEmail.objects.create(user=alice, email=alice.email)
+    services.publish_survey(survey=draft_survey)
+    draft_survey.refresh_from_db()
+    assert draft_survey.is_active
+
+
+def test_unverified_creators_can_publish_by_default(alice, draft_survey):
+    services.publish_survey(survey=draft_survey)
+    assert Survey.objects.get(pk=draft_survey.pk).is_active

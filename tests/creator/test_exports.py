@@ -1,0 +1,130 @@
+"""Exports: what a spreadsheet user gets back is what takers answered."""
+
+import csv
+import io
+import zipfile
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from dbtools.factories import OptionFactory, QuestionFactory, SurveyFactory, build_mixed_survey
+from surveys import services
+from surveys.exports import XLSX_CONTENT_TYPE
+from surveys.models import Question, Survey
+from tests.helpers import close_response
+
+pytestmark = pytest.mark.django_db
+
+Kind = Question.Kind
+
+
+TEXTS = [
+    '=HYPERLINK("http://evil")',
+    "bell\x07 inside",
+    "+1",
+    "-2",
+    "@cmd",
+    "\tTab",
+    'Plain, with "quotes"',
+    "😀 émoji",
+    "مرحبا",
+]
+
+
+@pytest.fixture
+def mixed(alice):
+    survey = build_mixed_survey(owner=alice, status=Survey.Status.ACTIVE, title="Mixed bag")
+    q = {question.kind: question for question in survey.questions.prefetch_related("options")}
+    first, second, third, _ = q[Kind.MULTIPLE].options.all()
+    for n, text in enumerate(TEXTS):
+        services.submit_response(
+            survey=survey,
+            token=f"t{n}",
+            answers={
+                q[Kind.SINGLE].pk: q[Kind.SINGLE].options.first().pk,
+                # ticked out of order: exported in the question's order
+                q[Kind.MULTIPLE].pk: [second.pk, first.pk] if n == 0 else [third.pk],
+                q[Kind.SHORT_TEXT].pk: text,
+                q[Kind.NUMBER].pk: "12.50" if n == 0 else n,
+                q[Kind.RATING_5].pk: 1 + n % 5,
+            },
+        )
+    return survey, q
+
+
+def test_csv_round_trip_neutralises_formulas_and_keeps_unicode(alice_client, alice):
+    survey = SurveyFactory(owner=alice, title="Fun: export/test", status=Survey.Status.DRAFT)
+    question = QuestionFactory(survey=survey, prompt="=Pick one", position=1)
+    options = [
+        OptionFactory(question=question, text=text, position=n) for n, text in enumerate(TEXTS)
+    ]
+    survey.status = Survey.Status.ACTIVE
+    survey.save()
+    for n, option in enumerate(options):
+        services.submit_response(survey=survey, token=f"t{n}", answers={question.pk: option.pk})
+
+    response = alice_client.get(reverse("surveys:export_csv", args=[survey.pk]))
+    assert response["Content-Disposition"] == 'attachment; filename="fun-exporttest-responses.csv"'
+    body = b"".join(response.streaming_content)
+    assert body.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+    assert rows[0] == ["submission", "submitted_at", "'=Pick one"]
+    exported = [row[2] for row in rows[1:]]
+    expected = [f"'{t}" if t[0] in "=+-@\t" else t for t in TEXTS]
+    assert exported == expected
+
+
+def test_csv_of_every_kind(alice_client, mixed):
+    survey, q = mixed
+    response = alice_client.get(reverse("surveys:export_csv", args=[survey.pk]))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    header, first = rows[0], rows[1]
+    assert header[2:] == [question.prompt for question in q.values()]
+    column = {kind: 2 + n for n, kind in enumerate(q)}
+    first_two = [o.text for o in q[Kind.MULTIPLE].options.all()][:2]
+    assert first[column[Kind.MULTIPLE]] == "; ".join(first_two)
+    assert first[column[Kind.NUMBER]] == "12.5"
+    assert first[column[Kind.SHORT_TEXT]] == "'" + TEXTS[0]
+    assert first[column[Kind.LONG_TEXT]] == ""  # optional, left out
+    assert [row[column[Kind.RATING_5]] for row in rows[1:]] == [
+        str(1 + n % 5) for n in range(len(TEXTS))
+    ]
+
+
+def test_xlsx_keeps_numbers_as_numbers_and_formulas_as_text(alice_client, mixed):
+    survey, q = mixed
+    response = alice_client.get(reverse("surveys:export_xlsx", args=[survey.pk]))
+    assert response["Content-Type"] == XLSX_CONTENT_TYPE
+    assert 'filename="mixed-bag-responses.xlsx"' in response["Content-Disposition"]
+    body = b"".join(response.streaming_content)
+    close_response(response)
+    sheet = load_workbook(io.BytesIO(body), read_only=True)["Responses"]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    column = {kind: 2 + n for n, kind in enumerate(q)}
+    assert len(rows) == 1 + len(TEXTS)
+    # as typed (trimmed when stored), never run; control characters XML can't hold replaced
+    assert [row[column[Kind.SHORT_TEXT]] for row in rows[1:]] == [
+        t.strip().replace("\x07", "\ufffd") for t in TEXTS
+    ]
+    assert rows[1][column[Kind.NUMBER]] == 12.5 and rows[2][column[Kind.NUMBER]] == 1
+    assert isinstance(rows[1][0], int)
+    raw = zipfile.ZipFile(io.BytesIO(body)).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in raw  # no cell is a formula
+
+
+def test_summary_csv(alice_client, mixed):
+    survey, q = mixed
+    response = alice_client.get(reverse("surveys:export_summary", args=[survey.pk]))
+    assert 'filename="mixed-bag-summary.csv"' in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == ["question", "type", "answer", "count", "percent"]
+    assert rows[1] == ["(all)", "", "responses", str(len(TEXTS)), ""]
+    single = f"1. {q[Kind.SINGLE].prompt}"
+    first_option = q[Kind.SINGLE].options.first().text
+    assert [single, "Single choice", first_option, str(len(TEXTS)), "100.0"] in rows
+    rating = f"6. {q[Kind.RATING_5].prompt}"
+    # 1 2 3 4 5 1 2 3 4: 25 / 9
+    assert [rating, "Rating 1–5", "mean", "2.78", ""] in rows
+    assert [rating, "Rating 1–5", "median", "3", ""] in rows
+    assert [f"3. {q[Kind.SHORT_TEXT].prompt}", "Short text", "answered", "9", ""] in rows
