@@ -14,7 +14,7 @@ RUN pip install --no-cache-dir -r requirements.txt
 
 COPY . .
 RUN useradd --system --home-dir /app canvass \
-    && mkdir -p /static && chown canvass /static
+    && mkdir -p /static /private && chown canvass /static /private
 USER canvass
 
 EXPOSE 8000

@@ -1,24 +1,14 @@
-"""Account emails: plain text with an HTML alternative, built from templates."""
+"""Account emails: the confirmation link."""
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
+
+from lib.email import send
 
 VERIFY_SALT = "canvass.verify-email"
 VERIFY_MAX_AGE = timedelta(days=3)
-
-
-def send(template, to, context):
-    subject = render_to_string(f"accounts/email/{template}_subject.txt", context).strip()
-    text = render_to_string(f"accounts/email/{template}.txt", context)
-    html = render_to_string(f"accounts/email/{template}.html", context)
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
-    message.attach_alternative(html, "text/html")
-    message.send()
 
 
 def verification_token(user):
@@ -39,4 +29,8 @@ def send_verification(request, user):
     link = request.build_absolute_uri(
         reverse("accounts:verify_email", args=[verification_token(user)])
     )
-    send("verify_email", user.email, {"user": user, "link": link, "days": VERIFY_MAX_AGE.days})
+    send(
+        "accounts/email/verify_email",
+        user.email,
+        {"user": user, "link": link, "days": VERIFY_MAX_AGE.days},
+    )

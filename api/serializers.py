@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from rest_framework import serializers
 
-from surveys.models import Option, Question, Submission, Survey
+from surveys.models import Export, Option, Question, Submission, Survey
 from surveys.services import MAX_OPTIONS_PER_QUESTION, MAX_QUESTIONS_PER_SURVEY
 
 from .fields import ModelSerializer, NumberField, StrictIntegerField
@@ -207,3 +207,32 @@ class SubmitSerializer(serializers.Serializer):
 class SubmitResultSerializer(serializers.Serializer):
     status = serializers.CharField()
     created_at = serializers.DateTimeField()
+
+
+class ExportSerializer(ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Export
+        fields = [
+            "id",
+            "format",
+            "status",
+            "rows_done",
+            "rows_total",
+            "size",
+            "sha256",
+            "error",
+            "created_at",
+            "finished_at",
+            "expires_at",
+            "download_url",
+        ]
+        read_only_fields = [name for name in fields if name != "format"]
+
+    def get_download_url(self, export) -> str | None:
+        if export.status != Export.Status.DONE:
+            return None
+        return self.context["request"].build_absolute_uri(
+            reverse("api:export-download", args=[export.pk])
+        )

@@ -10,6 +10,7 @@ router.include_format_suffixes = False
 router.register("surveys", views.SurveyViewSet, basename="survey")
 router.register("questions", views.QuestionViewSet, basename="question")
 router.register("options", views.OptionViewSet, basename="option")
+router.register("exports", views.ExportViewSet, basename="export")
 
 SWAGGER_PAGE_STYLE = "'sha256-MMpT0iDxyjALd9PdfepImGX3DBfJPXZ4IlDWdPAgtn0='"
 

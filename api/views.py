@@ -10,6 +10,7 @@ import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import mixins, status, viewsets
@@ -23,11 +24,13 @@ from rest_framework.views import APIView
 from lib.proxy import client_ip
 from surveys import services
 from surveys.access import survey_for_takers, too_many_submissions
-from surveys.models import Question, Survey
+from surveys.exports import file_response
+from surveys.models import Export, Question, Survey
 from surveys.results import results_for
 from surveys.structure import survey_structure
 
 from .serializers import (
+    ExportSerializer,
     OptionSerializer,
     PublicSurveySerializer,
     QuestionSerializer,
@@ -135,6 +138,35 @@ class SurveyViewSet(viewsets.ModelViewSet):
         """The same counts and percentages as the results page."""
         return Response(ResultsSerializer(results_for(self.get_object())).data)
 
+    @extend_schema(
+        methods=["post"],
+        request=ExportSerializer,
+        responses={
+            202: ExportSerializer,
+            200: OpenApiResponse(ExportSerializer, description="one already under way"),
+        },
+        description="Build a CSV or XLSX file of the responses in the background. One "
+        "export per survey at a time: asking again returns the one under way.",
+    )
+    @extend_schema(methods=["get"], responses={200: ExportSerializer(many=True)})
+    @action(detail=True, methods=["get", "post"])
+    def exports(self, request, pk=None):
+        survey = self.get_object()
+        context = self.get_serializer_context()
+        if request.method == "GET":
+            page = self.paginate_queryset(survey.exports.all())
+            exports = ExportSerializer(page, many=True, context=context)
+            return self.get_paginated_response(exports.data)
+        serializer = ExportSerializer(data=request.data, context=context)
+        serializer.is_valid(raise_exception=True)
+        export, created = services.start_export(
+            survey=survey, format=serializer.validated_data["format"]
+        )
+        return Response(
+            ExportSerializer(export, context=context).data,
+            status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK,
+        )
+
     @extend_schema(responses={200: SubmissionSerializer(many=True)})
     @action(detail=True, methods=["get"])
     def responses(self, request, pk=None):
@@ -196,6 +228,24 @@ class OptionViewSet(OwnedPartViewSet):
 
     def perform_destroy(self, option):
         services.delete_option(option=option)
+
+
+class ExportViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """An export of one of the creator's surveys: its progress, then its file."""
+
+    serializer_class = ExportSerializer
+    lookup_value_converter = "int"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return Export.objects.none()
+        return Export.objects.owned_by(self.request.user)
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        """The file, once the export is done (404 before)."""
+        return file_response(self.get_object())
 
 
 class PublicSurveyView(APIView):

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -152,11 +153,19 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 try:
-    # Default: this process's memory. Several app nodes share a cache through Redis:
-    # CACHE_URL=redis://127.0.0.1:6379/0
+    # Default: this process's memory, fine for one process. With more than one worker or
+    # node, rate limits and cached structures must be shared: CACHE_URL=redis://host:6379/0
     CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://canvass")}
 except (ImproperlyConfigured, ValueError) as exc:
     raise ImproperlyConfigured(f"CACHE_URL could not be parsed: {exc}") from None
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # A Redis that is down or unreachable is a cache miss, and must answer fast: pages are
+    # then built from the database and rate limits let requests through (lib/cache.py,
+    # lib/ratelimit.py) rather than hold a taker's submission.
+    CACHES["default"]["BACKEND"] = "lib.cache.FailOpenRedisCache"
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -312,8 +321,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "api.throttles.AnonRateThrottle",
+        "api.throttles.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_ANON_RATE", default="300/minute"),
@@ -338,7 +347,77 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",
     ],
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "SurveyStatusEnum": "surveys.models.Survey.Status",
+        "ExportStatusEnum": "surveys.models.Export.Status",
+    },
 }
+
+# Work outside requests (config/celery.py). With a broker, tasks go to Celery workers;
+# without one (`make run`, the tests) they run in-process at once.
+CELERY_TASK_ALWAYS_EAGER = not env.str("CELERY_BROKER_URL", default="")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "memory://localhost/"
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_IGNORE_RESULT = True
+# A task is acknowledged when it has finished, not when it starts: if its worker dies, the
+# broker hands it to another. Every task is written to be safe to run twice.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 25 * 60)
+CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Redis hands an unacknowledged task to another worker after this long: it must be
+    # longer than the longest task, or a long export would run twice at once.
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 15 * 60,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
+# Sending a task while Redis is down gives up quickly instead of holding a request.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+HEARTBEAT_SECONDS = 30
+EXPORT_SWEEP_SECONDS = env_int("EXPORT_SWEEP_SECONDS", 60)
+CELERY_BEAT_SCHEDULE = {
+    "heartbeat": {"task": "config.celery.heartbeat", "schedule": HEARTBEAT_SECONDS},
+    "sweep-exports": {"task": "surveys.tasks.sweep_exports", "schedule": EXPORT_SWEEP_SECONDS},
+}
+
+# The site's address, for links in emails sent by workers (no request to take it from).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# Private files (exports of responses): never served by NGINX, only through views that
+# check who asks. A local folder, or s3://bucket/prefix (credentials as for backups).
+PRIVATE_STORAGE = env.str("PRIVATE_STORAGE", default="") or str(BASE_DIR / "private")
+PRIVATE_STORAGE_S3_ENDPOINT_URL = env.str("PRIVATE_STORAGE_S3_ENDPOINT_URL", default="")
+if PRIVATE_STORAGE.startswith("s3://"):
+    _bucket, _, _prefix = PRIVATE_STORAGE.removeprefix("s3://").partition("/")
+    STORAGES["private"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _bucket,
+            "location": _prefix,
+            "endpoint_url": PRIVATE_STORAGE_S3_ENDPOINT_URL or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    STORAGES["private"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_STORAGE, "base_url": None},
+    }
+
+# Exports with more answers than this are built by a worker, with progress and an email
+# when ready; smaller ones download at once (about two seconds of work at most).
+EXPORT_INLINE_MAX_ANSWERS = env_int("EXPORT_INLINE_MAX_ANSWERS", 100_000)
+# How long a finished export stays downloadable before it is deleted.
+EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
+# A running export whose progress hasn't moved for this long lost its worker: it is sent
+# to another (surveys.tasks.sweep_exports).
+EXPORT_STALL_SECONDS = env_int("EXPORT_STALL_SECONDS", 5 * 60)
 
 # Backups (manage.py backup_db / restore_db): s3://bucket/prefix or a local folder. S3
 # credentials come from the usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables.
@@ -347,6 +426,13 @@ BACKUP_S3_ENDPOINT_URL = env.str("BACKUP_S3_ENDPOINT_URL", default="")
 BACKUP_S3_REGION = env.str("BACKUP_S3_REGION", default="")
 BACKUP_KEEP_DAILY = env_int("BACKUP_KEEP_DAILY", 7)
 BACKUP_KEEP_WEEKLY = env_int("BACKUP_KEEP_WEEKLY", 4)
+# With workers, beat runs the daily backup at 03:15 UTC. On a single machine without
+# workers, or with the systemd timer in deploy/ instead, set BACKUPS_BY_BEAT=false.
+if BACKUP_DESTINATION and env_bool("BACKUPS_BY_BEAT", True):
+    CELERY_BEAT_SCHEDULE["backup"] = {
+        "task": "dbtools.tasks.backup",
+        "schedule": crontab(hour=3, minute=15),
+    }
 
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
 if SENTRY_DSN:

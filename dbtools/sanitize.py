@@ -24,7 +24,15 @@ from django.db.models.functions import Cast, Concat
 from rest_framework.authtoken.models import Token
 
 from accounts.models import VerifiedEmail
-from surveys.models import Answer, Option, Question, Submission, Survey, new_public_token
+from surveys.models import (
+    Answer,
+    Export,
+    Option,
+    Question,
+    Submission,
+    Survey,
+    new_public_token,
+)
 
 DELETED = "row deleted"
 AXES_LOG_FIELDS = ("user_agent", "ip_address", "username", "http_accept", "path_info")
@@ -50,11 +58,14 @@ INVENTORY = {
     "surveys.Option": {"text": "Option <id>"},
     "surveys.Submission": {"token": "submission-<id>"},
     "surveys.Answer": {"text": "Text answer <id>, where there was text"},
+    # Exports: their files live in private storage, not in the database or its backups.
+    "surveys.Export": {"file": DELETED, "sha256": DELETED, "error": DELETED},
 }
 
 NOT_PERSONAL = {
     "surveys.Survey": {"status": "draft, active or closed (a database check holds it)"},
     "surveys.Question": {"kind": "a kind of question (a database check holds it)"},
+    "surveys.Export": {"format": "csv or xlsx", "status": "queued, running, done or failed"},
     "auth.Permission": {"name": "Django's permission names", "codename": "the same"},
     "auth.Group": {"name": "role names an operator defines; Canvass defines none"},
     "contenttypes.ContentType": {"app_label": "code names", "model": "code names"},
@@ -89,7 +100,7 @@ def sanitize():
     VerifiedEmail.objects.update(
         email=Subquery(User.objects.filter(pk=OuterRef("user_id")).values("email")[:1])
     )
-    for model in (Token, Session, LogEntry, AccessAttempt, AccessLog, AccessFailureLog):
+    for model in (Token, Session, LogEntry, AccessAttempt, AccessLog, AccessFailureLog, Export):
         counts[str(model._meta.verbose_name_plural).lower()] = model.objects.all().delete()[0]
     _new_public_tokens()
     counts["surveys"] = Survey.objects.update(title=_with_id("Survey "))

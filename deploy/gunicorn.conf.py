@@ -6,6 +6,8 @@ gracefully with `systemctl reload canvass` (SIGHUP): new workers start before ol
 
 import os
 
+from gunicorn.glogging import Logger
+
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8001")
 
 # Sync workers: each request holds a worker, so twice the cores keeps both CPUs busy while
@@ -27,6 +29,28 @@ errorlog = "-" if _log_dir == "-" else os.path.join(_log_dir, "gunicorn.error.lo
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Django logs to stderr; this puts those lines in the error log beside Gunicorn's own.
 capture_output = True
+
+
+class LogFolderKeepingLogger(Logger):
+    """Gunicorn's logger, which makes the log folder again before it opens the log files:
+    if the folder is gone when logrotate asks for a reopen (USR1) or a reload reopens them
+    (HUP), Gunicorn would otherwise die on the missing folder."""
+
+    def _make_folders(self, cfg):
+        for path in (cfg.errorlog, cfg.accesslog):
+            if path and path != "-":
+                os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+
+    def setup(self, cfg):
+        self._make_folders(cfg)
+        super().setup(cfg)
+
+    def reopen_files(self):
+        self._make_folders(self.cfg)
+        super().reopen_files()
+
+
+logger_class = LogFolderKeepingLogger
 # The request id NGINX sent, so one request can be followed through all three logs.
 access_log_format = (
     '%(h)s - %(t)s "%(r)s" %(s)s %(B)s "%(f)s" "%(a)s" %(M)sms rid=%({x-request-id}i)s'

@@ -70,6 +70,10 @@ def main():
             "SECRET_KEY": "screenshots-only-secret-key",
             "DATABASE_URL": f"sqlite:///{tmp}/screenshots.sqlite3",
             "STATIC_ROOT": f"{tmp}/static",
+            "PRIVATE_STORAGE": f"{tmp}/private",
+            # The demo survey's 2,100 answers go to the background export (built at once:
+            # no broker here, so tasks run in-process).
+            "EXPORT_INLINE_MAX_ANSWERS": "1000",
         }
         manage(env, "collectstatic", "--noinput", "-v0")
         manage(env, "migrate", "--noinput", "-v0")
@@ -120,6 +124,10 @@ def shoot(base):
         page.goto(base + running)
         answers = page.get_attribute("a:has-text('Read and search all')", "href")
         capture(page, base, "25-text-answers", answers + "?search=May")
+        page.goto(base + running + "exports/")
+        page.click("button:has-text('Prepare responses as CSV')")
+        capture(page, base, "29-export-ready", None)
+        capture(page, base, "28-exports", running + "exports/")
         page.goto(base + running)
 
         public = page.input_value("#public-url").removeprefix(base)
@@ -157,6 +165,8 @@ def shoot(base):
         page.fill("#id_email", "demo@example.com")
         page.click("button:has-text('Send the link')")
         capture(page, base, "21-password-reset-sent", "/accounts/password-reset/sent/")
+        # NGINX's page while every app node is down (deploy/nginx/maintenance.html).
+        capture(page, "", "30-back-in-a-moment", (ROOT / "deploy/nginx/maintenance.html").as_uri())
         browser.close()
 
 

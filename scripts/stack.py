@@ -1,4 +1,5 @@
-"""The production-like stack on loopback, without Docker: PostgreSQL, Gunicorn, NGINX.
+"""The production-like stack on loopback, without Docker: PostgreSQL, Redis, two app nodes
+(Gunicorn), a Celery worker and beat, NGINX balancing between the nodes.
 
     python -m scripts.stack                       # `make stack`: start, print the URL, wait
     python -m scripts.stack postgres -- CMD ...   # run CMD with DATABASE_URL set to a
@@ -153,30 +154,111 @@ def _tls_certificate(folder):
     return cert, key
 
 
+def redis_binary():
+    found = shutil.which("redis-server") or next(
+        (p for p in ("/usr/bin/redis-server",) if Path(p).exists()), None
+    )
+    if not found:
+        raise MissingService("redis-server not found")
+    return found
+
+
+def _stop(process, timeout=20):
+    """Stop a process started in its own session, and everything it started."""
+    if process is None or process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def kill(process):
+    """SIGKILL a process and everything it started: a machine that dies."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def children(pid):
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                pids.append(int(stat.parent.name))
+    return sorted(pids)
+
+
+class RedisServer:
+    """A throwaway Redis on a free loopback port; nothing written to disk."""
+
+    def __init__(self, root):
+        self.root = Path(root)
+        self.port = free_port()
+        self.process = None
+
+    def start(self):
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(
+            [
+                redis_binary(), "--port", str(self.port), "--bind", "127.0.0.1",
+                "--dir", str(self.root), "--save", "", "--appendonly", "no",
+                "--logfile", str(self.root / "redis.log"),
+            ],
+            start_new_session=True,
+        )  # fmt: skip
+        wait_for_port(self.port, self.process)
+        return self
+
+    def stop(self):
+        _stop(self.process)
+
+    def url(self, db):
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+
 def render_site_config(**values):
     """deploy/nginx/canvass.conf with its ${...} placeholders filled; NGINX's $vars kept."""
     template = string.Template((ROOT / "deploy" / "nginx" / "canvass.conf").read_text())
     return template.safe_substitute(values)
 
 
-class Stack:
-    """PostgreSQL + Gunicorn + NGINX on free loopback ports in a temporary folder."""
+def upstream_servers(addresses):
+    """The upstream block's servers for app nodes at `addresses` (host:port)."""
+    return "\n    ".join(
+        f"server {address} max_fails=1 fail_timeout=10s;" for address in addresses
+    )
 
-    def __init__(self, *, workers=None, root=None):
-        """`workers`: Gunicorn worker processes; None keeps deploy/gunicorn.conf.py's default."""
+
+class Stack:
+    """PostgreSQL, Redis, `nodes` app nodes (a Gunicorn master each, as separate machines
+    would run), a Celery worker and beat, and NGINX balancing between the nodes, on free
+    loopback ports in a temporary folder."""
+
+    def __init__(self, *, nodes=2, workers=None, celery=True, root=None, env=None):
+        """`workers`: Gunicorn workers per node; None keeps deploy/gunicorn.conf.py's
+        default. `env`: more settings for every process."""
         self._tmp = None if root else tempfile.TemporaryDirectory(prefix="canvass-stack-")
         self.root = Path(root or self._tmp.name)
         os.chmod(self.root, 0o755)
         self.workers = workers
+        self.celery = celery
+        self.extra_env = env or {}
         self.logs = self.root / "logs"
         self.static_root = self.root / "static"
         self.https_port = free_port()
         self.http_port = free_port()
-        self.gunicorn_port = free_port()
+        self.node_ports = [free_port() for _ in range(nodes)]
         self.postgres = PostgresCluster(self.root / "postgres")
+        self.redis = RedisServer(self.root / "redis")
         self.database_url = self.postgres.url("canvass")
-        self.gunicorn = None
-        self.nginx = None
+        self.nodes = [None] * nodes  # their Gunicorn masters
+        self.worker = self.beat = self.nginx = None
 
     @property
     def url(self):
@@ -190,19 +272,26 @@ class Stack:
             "HTTPS": "true",
             "SECRET_KEY": "stack-only-secret-key-" + "x" * 40,
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SITE_URL": self.url,
             "DATABASE_URL": self.database_url,
+            "CACHE_URL": self.redis.url(0),
+            **({"CELERY_BROKER_URL": self.redis.url(1)} if self.celery else {}),
+            # One folder for every node stands in for the S3 bucket separate machines share.
+            "PRIVATE_STORAGE": str(self.root / "private"),
             "STATIC_ROOT": str(self.static_root),
-            "GUNICORN_BIND": f"127.0.0.1:{self.gunicorn_port}",
-            "GUNICORN_LOG_DIR": str(self.logs),
             **({"GUNICORN_WORKERS": str(self.workers)} if self.workers else {}),
+            **self.extra_env,
         }
 
-    def manage(self, *args):
+    def node_log_dir(self, n):
+        return self.logs / f"node{n + 1}"
+
+    def manage(self, *args, check=True):
         return subprocess.run(
             [sys.executable, "manage.py", *args],
             cwd=ROOT,
             env=self.env,
-            check=True,
+            check=check,
             capture_output=True,
             text=True,
         )
@@ -212,39 +301,119 @@ class Stack:
         self.logs.mkdir(parents=True, exist_ok=True)
         self.postgres.start()
         self.postgres.create_database("canvass")
+        self.redis.start()
         self.manage("migrate", "--noinput")
         self.manage("collectstatic", "--noinput")
-        self.start_gunicorn()
+        for n in range(len(self.nodes)):
+            self.start_node(n)
+        if self.celery:
+            self.start_worker()
+            self.start_beat()
         self._start_nginx(nginx)
+        if self.celery:
+            self.wait_for_heartbeat()
         return self
 
-    def start_gunicorn(self):
-        self.gunicorn = subprocess.Popen(
+    def wait_for_heartbeat(self, seconds=60):
+        """Have a worker beat once now (beat's own first one is HEARTBEAT_SECONDS away) and
+        wait until /health/ sees it."""
+        self.manage("shell", "-c", "from config.celery import heartbeat; heartbeat.delay()")
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            with (
+                contextlib.suppress(OSError),
+                urllib.request.urlopen(
+                    self.url + "/health/", context=insecure_tls_context(), timeout=5
+                ) as response,
+            ):
+                if b'"worker": "ok"' in response.read():
+                    return
+            time.sleep(0.5)
+        raise RuntimeError("no worker heartbeat reached /health/")
+
+    def start_node(self, n):
+        env = {
+            **self.env,
+            "GUNICORN_BIND": f"127.0.0.1:{self.node_ports[n]}",
+            "GUNICORN_LOG_DIR": str(self.node_log_dir(n)),
+        }
+        self.nodes[n] = subprocess.Popen(
             [VENV_BIN / "gunicorn", "-c", "deploy/gunicorn.conf.py", "config.wsgi:application"],
             cwd=ROOT,
-            env=self.env,
+            env=env,
+            start_new_session=True,
         )
-        wait_for_port(self.gunicorn_port, self.gunicorn)
+        wait_for_port(self.node_ports[n], self.nodes[n])
 
-    def _start_nginx(self, nginx):
+    def _celery(self, *args, log):
+        with open(self.logs / log, "ab") as out:
+            # Niced as deploy/systemd/canvass-worker.service does: takers come first.
+            return subprocess.Popen(
+                [
+                    "nice",
+                    "-n",
+                    "10",
+                    VENV_BIN / "celery",
+                    "-A",
+                    "config",
+                    *args,
+                    "--loglevel=INFO",
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def start_worker(self):
+        log = self.logs / "celery.worker.log"
+        started = log.read_bytes().count(b" ready.") if log.exists() else 0
+        self.worker = self._celery(
+            "worker", "--concurrency=2", "--hostname=worker@%h", log="celery.worker.log"
+        )
+        deadline = time.monotonic() + 60
+        while log.read_bytes().count(b" ready.") <= started:
+            if self.worker.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the Celery worker did not start: see celery.worker.log")
+            time.sleep(0.2)
+
+    def start_beat(self):
+        schedule = self.root / "celerybeat-schedule"
+        self.beat = self._celery("beat", f"--schedule={schedule}", log="celery.beat.log")
+
+    def _write_site(self, nodes):
         folder = self.root / "nginx"
-        (folder / "tmp").mkdir(parents=True, exist_ok=True)
-        cert, key = _tls_certificate(folder)
-        site = folder / "canvass.conf"
-        site.write_text(
+        (folder / "canvass.conf").write_text(
             render_site_config(
                 SERVER_NAME="127.0.0.1 localhost",
                 LISTEN_HTTP=f"127.0.0.1:{self.http_port}",
                 LISTEN_HTTPS=f"127.0.0.1:{self.https_port}",
                 HTTPS_PORT_SUFFIX=f":{self.https_port}",
-                UPSTREAM=f"127.0.0.1:{self.gunicorn_port}",
+                UPSTREAM_SERVERS=upstream_servers(
+                    f"127.0.0.1:{self.node_ports[n]}" for n in nodes
+                ),
                 STATIC_ROOT=self.static_root,
-                TLS_CERTIFICATE=cert,
-                TLS_CERTIFICATE_KEY=key,
+                ERROR_PAGES=ROOT / "deploy" / "nginx",
+                TLS_CERTIFICATE=folder / "tls.crt",
+                TLS_CERTIFICATE_KEY=folder / "tls.key",
                 ACCESS_LOG=self.logs / "nginx.access.log",
                 ERROR_LOG=self.logs / "nginx.error.log",
             )
         )
+
+    def use_nodes(self, nodes):
+        """Send traffic to these app nodes only (indexes), by reloading NGINX."""
+        self._write_site(nodes)
+        self.nginx.send_signal(signal.SIGHUP)
+        time.sleep(1)  # new NGINX workers take over; old ones finish their requests
+
+    def _start_nginx(self, nginx):
+        folder = self.root / "nginx"
+        (folder / "tmp").mkdir(parents=True, exist_ok=True)
+        _tls_certificate(folder)
+        self._write_site(range(len(self.nodes)))
+        site = folder / "canvass.conf"
         temp = folder / "tmp"
         main = folder / "nginx.conf"
         main.write_text(
@@ -269,37 +438,20 @@ http {{
         )
         self.nginx = subprocess.Popen(
             [
-                nginx,
-                "-c",
-                main,
-                "-p",
-                folder,
-                "-e",
-                self.logs / "nginx.error.log",
-                "-g",
-                "daemon off;",
-            ]
-        )
+                nginx, "-c", main, "-p", folder, "-e", self.logs / "nginx.error.log",
+                "-g", "daemon off;",
+            ],
+            start_new_session=True,
+        )  # fmt: skip
         wait_for_port(self.https_port, self.nginx)
 
-    def gunicorn_worker_pids(self):
-        pids = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            with contextlib.suppress(OSError):
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-                if int(fields[1]) == self.gunicorn.pid:
-                    pids.append(int(stat.parent.name))
-        return sorted(pids)
+    def gunicorn_worker_pids(self, n=0):
+        return children(self.nodes[n].pid)
 
     def stop(self):
-        for process in (self.nginx, self.gunicorn):
-            if process and process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+        for process in (self.nginx, *self.nodes, self.beat, self.worker):
+            _stop(process)
+        self.redis.stop()
         self.postgres.stop()
         if self._tmp:
             self._tmp.cleanup()
@@ -346,19 +498,30 @@ def run_with_postgres(command):
             cluster.stop()
 
 
+def _stop_on_signal(signum, frame):
+    raise SystemExit(128 + signum)
+
+
 def serve():
+    # SIGTERM, and SIGINT even where the shell started us with it ignored (in the
+    # background), leave through Stack.__exit__, which stops everything and removes the
+    # temporary folder.
+    signal.signal(signal.SIGTERM, _stop_on_signal)
+    signal.signal(signal.SIGINT, _stop_on_signal)
     with Stack() as stack:
         stack.manage("load_demo_data")
+        nodes = ", ".join(f"127.0.0.1:{port}" for port in stack.node_ports)
         print(
-            f"\nCanvass production-like stack (PostgreSQL, Gunicorn, NGINX):\n"
+            f"\nCanvass as a small cluster on loopback: PostgreSQL, Redis, {len(stack.nodes)} app "
+            f"nodes ({nodes}), a Celery worker and beat, NGINX balancing between the nodes:\n"
             f"  {stack.url}/   (self-signed certificate)\n"
             f"  demo login: demo / canvass-demo\n"
             f"  logs: {stack.logs}\n"
-            f"Ctrl+C stops it and removes everything.",
+            f"  folder: {stack.root}\n"
+            f"Ctrl+C (or SIGTERM) stops it and removes everything.",
             flush=True,
         )
-        with contextlib.suppress(KeyboardInterrupt):
-            urllib.request.urlopen(stack.url + "/health/", context=insecure_tls_context())
+        while True:
             signal.pause()
 
 

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from lib.ratelimit import too_many
 
 from .errors import SurveyClosed
-from .models import Option, Question, Survey
+from .models import Export, Option, Question, Survey
 
 
 def survey_for_owner(user, pk):
@@ -24,6 +24,10 @@ def question_for_owner(user, pk):
 
 def option_for_owner(user, pk):
     return get_object_or_404(Option.objects.owned_by(user), pk=pk)
+
+
+def export_for_owner(user, pk):
+    return get_object_or_404(Export.objects.owned_by(user), pk=pk)
 
 
 def survey_behind_link(token):

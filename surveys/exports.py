@@ -6,9 +6,11 @@ import io
 import json
 import tempfile
 import zipfile
+from base64 import b64encode
 from decimal import Decimal
 from itertools import groupby
 
+from django.http import FileResponse, Http404
 from django.utils.text import slugify
 
 from lib.numbers import plain_number
@@ -16,11 +18,14 @@ from lib.numbers import plain_number
 from .models import Answer, Survey
 from .structure import questions_with_options
 
+# Submissions between two progress reports of a background export.
+PROGRESS_EVERY = 2000
 # File names keep this much of a survey's title.
 NAME_LENGTH = 60
 # Spreadsheet programs run cells starting with these as formulas.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX_CONTENT_TYPE}
 CHOICE_SEPARATOR = "; "
 
 
@@ -87,8 +92,9 @@ def row_maker(questions):
     return values
 
 
-def _records(survey, questions):
-    """(submission id, submitted at, values) per submission, oldest first.
+def _records(survey, questions, progress=None):
+    """(submission id, submitted at, values) per submission, oldest first; `progress(n)`,
+    when given, hears how many are done every PROGRESS_EVERY, and at the end.
 
     One query, read in chunks (a server-side cursor on PostgreSQL), so memory stays flat
     whatever the number of responses. `questions` have their options prefetched.
@@ -102,24 +108,30 @@ def _records(survey, questions):
         )
         .iterator(chunk_size=5000)
     )
+    done = 0
     for (submission_id, created_at), rows in groupby(answers, key=lambda row: row[:2]):
         yield submission_id, created_at, values(row[2:] for row in rows)
+        done += 1
+        if progress and done % PROGRESS_EVERY == 0:
+            progress(done)
+    if progress:
+        progress(done)
 
 
 def _header(questions):
     return ["submission", "submitted_at", *(q.prompt for q in questions)]
 
 
-def response_rows(survey, questions):
+def response_rows(survey, questions, progress=None):
     """The header, then one row per submission, one column per question, as CSV text."""
     yield [safe_cell(cell) for cell in _header(questions)]
-    for submission_id, created_at, values in _records(survey, questions):
+    for submission_id, created_at, values in _records(survey, questions, progress):
         cells = [plain_number(v) if isinstance(v, Decimal) else safe_cell(v) for v in values]
         yield [submission_id, created_at.isoformat(), *cells]
 
 
-def write_responses_csv(survey, questions, out):
-    csv.writer(out).writerows(response_rows(survey, questions))
+def write_responses_csv(survey, questions, out, progress=None):
+    csv.writer(out).writerows(response_rows(survey, questions, progress))
 
 
 class _Echo:
@@ -137,7 +149,7 @@ def stream_responses_csv(survey, questions):
         yield writer.writerow(row)
 
 
-def responses_xlsx(survey, questions):
+def responses_xlsx(survey, questions, progress=None):
     """The responses as an XLSX file (an open temporary file, at its start).
 
     openpyxl's write-only mode streams rows to disk, so memory stays flat (with lxml
@@ -165,7 +177,7 @@ def responses_xlsx(survey, questions):
         return typed
 
     sheet.append([cell(value) for value in _header(questions)])
-    for submission_id, created_at, values in _records(survey, questions):
+    for submission_id, created_at, values in _records(survey, questions, progress):
         sheet.append([submission_id, created_at.replace(tzinfo=None), *map(cell, values)])
     out = tempfile.TemporaryFile()  # noqa: SIM115 - the response closes it once sent
     book.save(out)
@@ -215,3 +227,33 @@ def account_archive(user, out):
             ):
                 write_responses_csv(survey, questions, text)
     return len(surveys)
+
+
+def export_file(survey, questions, format, progress=None):
+    """The responses as a temporary file (open, at its start) in `format` ("csv" or
+    "xlsx"), for a background export."""
+    if format == "xlsx":
+        return responses_xlsx(survey, questions, progress)
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - the caller closes it
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+    write_responses_csv(survey, questions, text, progress)
+    text.flush()
+    text.detach()  # leaves `out` open
+    out.seek(0)
+    return out
+
+
+def file_response(export):
+    """A finished export's file, as an attachment, with its length and SHA-256 so a cut-off
+    download can be told from a whole one; 404 before it is finished."""
+    if export.status != export.Status.DONE:
+        raise Http404("not ready")
+    response = FileResponse(
+        export.file.open("rb"),
+        as_attachment=True,
+        filename=download_name(export.survey, f"responses.{export.format}"),
+        content_type=CONTENT_TYPES[export.format],
+    )
+    response["Content-Length"] = export.size
+    response["Repr-Digest"] = f"sha-256=:{b64encode(bytes.fromhex(export.sha256)).decode()}:"
+    return response

@@ -2,11 +2,15 @@ import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
+from django.core.signals import setting_changed
 from django.db import models
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce, Length, Trim
 from django.db.models.lookups import GreaterThan
+from django.dispatch import receiver
 from django.urls import reverse
+from django.utils.functional import LazyObject, empty
 
 from .kinds import CHOICES, KINDS
 from .kinds.number import DIGITS as NUMBER_DIGITS
@@ -336,3 +340,94 @@ class OptionTally(ShardedCount):
 
     def __str__(self):
         return f"{self.option_id}/{self.shard}: {self.count}"
+
+
+class PrivateStorage(LazyObject):
+    """settings.STORAGES["private"]: files only their owner may download, never served by
+    NGINX. Looked up on first use, and again when tests change STORAGES."""
+
+    def _setup(self):
+        self._wrapped = storages["private"]
+
+
+private = PrivateStorage()
+
+
+def private_storage():
+    return private
+
+
+@receiver(setting_changed)
+def _private_storage_changed(*, setting, **kwargs):
+    if setting == "STORAGES":
+        private._wrapped = empty
+
+
+class ExportQuerySet(models.QuerySet):
+    def owned_by(self, user):
+        return self.filter(survey__owner=user).select_related("survey")
+
+    def unfinished(self):
+        return self.filter(status__in=[Export.Status.QUEUED, Export.Status.RUNNING])
+
+
+class Export(models.Model):
+    """A file of a survey's responses, built by a worker (surveys/tasks.py) and kept for a
+    while (EXPORT_KEEP_HOURS). One unfinished export per survey at a time."""
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "Excel (XLSX)"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        RUNNING = "running", "Being built"
+        DONE = "done", "Ready"
+        FAILED = "failed", "Failed"
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="exports")
+    format = models.CharField(max_length=4, choices=Format.choices)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    file = models.FileField(storage=private_storage, max_length=300, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Moved on with every stretch of progress: a running export that stops moving lost
+    # its worker (surveys.tasks.sweep_exports).
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ExportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey"],
+                condition=Q(status__in=["queued", "running"]),
+                name="surveys_export_one_unfinished_per_survey",
+            ),
+            models.CheckConstraint(
+                condition=Q(format__in=["csv", "xlsx"]), name="surveys_export_format_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "done", "failed"]),
+                name="surveys_export_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_format_display()} export {self.pk} of {self.survey_id}"
+
+    @property
+    def is_unfinished(self):
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def percent(self):
+        return round(100 * self.rows_done / self.rows_total) if self.rows_total else 0

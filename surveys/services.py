@@ -5,21 +5,25 @@ Each function is one transaction and takes keyword arguments only, so a call sit
 what it does. A refusal is an exception from surveys/errors.py carrying its message.
 """
 
+import hashlib
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from accounts.models import email_is_verified
 
 from . import tallies
 from .answers import clean_answer
 from .errors import LimitReached, NoOptions, SurveyClosed, SurveyNotEditable, WrongStatus
-from .models import Answer, Option, Question, Submission, Survey, new_public_token
+from .models import Answer, Export, Option, Question, Submission, Survey, new_public_token
 from .structure import questions_with_options, survey_structure
 
 logger = logging.getLogger("canvass.surveys")
@@ -419,3 +423,97 @@ def submit_response(*, survey, token, answers):
     if full:  # raised after the block, so closing the survey is committed
         raise SurveyClosed(survey)
     return submission, True
+
+
+# --- exports ----------------------------------------------------------------------------
+
+
+def start_export(*, survey, format):
+    """The survey's unfinished export, or a new one of `format` sent to a worker. Returns
+    (export, created). One unfinished export per survey: asking again returns the one
+    already under way, whatever its format."""
+    with transaction.atomic():
+        _lock(survey)
+        running = Export.objects.unfinished().filter(survey=survey).first()
+        if running is not None:
+            return running, False
+        export = Export.objects.create(
+            survey=survey, format=format, rows_total=tallies.submission_count(survey)
+        )
+        logger.info("export queued export=%s survey=%s format=%s", export.pk, survey.pk, format)
+        # Sent once the row is committed, so the worker finds it; in-process without a
+        # broker (the export is then built before this returns).
+        transaction.on_commit(lambda: _send_export(export.pk))
+    export.refresh_from_db()
+    return export, True
+
+
+def _send_export(export_id):
+    from .tasks import build_export
+
+    try:
+        build_export.delay(export_id)
+    except (OperationalError, OSError) as exc:  # the broker is down: the sweeper sends it
+        logger.error("export not sent to a worker export=%s error=%s", export_id, exc)
+
+
+@transaction.atomic
+def claim_export(*, export_id):
+    """Mark an export as being built, for the worker that will build it; None when it is
+    gone or finished already (a task delivered twice does nothing the second time)."""
+    export = Export.objects.select_for_update().filter(pk=export_id).first()
+    if export is None or not export.is_unfinished:
+        return None
+    export.status = Export.Status.RUNNING
+    export.rows_done = 0
+    export.attempts += 1
+    export.save(update_fields=["status", "rows_done", "attempts", "updated_at"])
+    return export
+
+
+def report_export_progress(*, export_id, rows_done):
+    """Progress of a running export; also shows the sweeper the export is alive."""
+    Export.objects.filter(pk=export_id, status=Export.Status.RUNNING).update(
+        rows_done=rows_done, updated_at=timezone.now()
+    )
+
+
+def finish_export(*, export_id, file, rows_done):
+    """Store the built `file` (an open temporary file) and mark the export ready. If
+    another run finished it first, this one's file is dropped: one file per export."""
+    with transaction.atomic():
+        export = Export.objects.select_for_update().filter(pk=export_id).first()
+        if export is None or not export.is_unfinished:
+            return None
+        digest = hashlib.sha256()
+        while chunk := file.read(1024 * 1024):
+            digest.update(chunk)
+        file.seek(0)
+        name = f"exports/{export.survey_id}/{export.pk}.{export.format}"
+        export.file.save(name, File(file), save=False)
+        now = timezone.now()
+        export.status = Export.Status.DONE
+        export.rows_done = rows_done
+        export.size = export.file.size
+        export.sha256 = digest.hexdigest()
+        export.finished_at = now
+        export.expires_at = now + timedelta(hours=settings.EXPORT_KEEP_HOURS)
+        export.save()
+    logger.info(
+        "export done export=%s survey=%s rows=%s bytes=%s attempts=%s",
+        export.pk, export.survey_id, rows_done, export.size, export.attempts,
+    )  # fmt: skip
+    return export
+
+
+def fail_export(*, export_id, reason):
+    updated = Export.objects.filter(pk=export_id).exclude(status=Export.Status.DONE)
+    updated.update(status=Export.Status.FAILED, error=reason[:300], finished_at=timezone.now())
+    logger.error("export failed export=%s reason=%s", export_id, reason)
+
+
+def delete_export(*, export):
+    """The export and its file (surveys/signals.py deletes the file once committed)."""
+    pk = export.pk
+    export.delete()
+    logger.info("export deleted export=%s survey=%s", pk, export.survey_id)

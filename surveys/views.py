@@ -8,6 +8,7 @@ import tempfile
 from functools import wraps
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -16,7 +17,9 @@ from django.http import (
     FileResponse,
     Http404,
     HttpResponse,
+    HttpResponseBadRequest,
     HttpResponseNotAllowed,
+    JsonResponse,
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,11 +29,11 @@ from django.utils.http import content_disposition_header, urlencode
 from lib.numbers import parse_id
 
 from . import exports, services, tallies
-from .access import option_for_owner, question_for_owner, survey_for_owner
+from .access import export_for_owner, option_for_owner, question_for_owner, survey_for_owner
 from .errors import LimitReached, NoOptions, SurveyNotEditable, WrongStatus
 from .forms import ClosingForm, OptionForm, QuestionForm, SurveyForm
 from .kinds import MIN_OPTIONS
-from .models import Option, Survey
+from .models import Export, Option, Survey
 from .results import filtered_submissions, readable_responses, results_for, text_answers
 from .structure import questions_with_options
 
@@ -328,10 +331,27 @@ def survey_qr(request, pk, kind):
     )
 
 
+def _built_in_background(survey, questions):
+    """Whether an export of `survey` is big enough for a worker (EXPORT_INLINE_MAX_ANSWERS)."""
+    answers = tallies.submission_count(survey) * len(questions)
+    return answers > settings.EXPORT_INLINE_MAX_ANSWERS
+
+
+def _prepare_instead(request, survey):
+    messages.info(
+        request,
+        "This survey has many answers, so its file is prepared in the background: you will "
+        "see its progress here and get an email when it is ready.",
+    )
+    return redirect("surveys:exports", survey.pk)
+
+
 @login_required
 def survey_export_csv(request, pk):
     survey = survey_for_owner(request.user, pk)
     questions = questions_with_options(survey)
+    if _built_in_background(survey, questions):
+        return _prepare_instead(request, survey)
     return StreamingHttpResponse(
         exports.stream_responses_csv(survey, questions),
         content_type="text/csv; charset=utf-8",
@@ -347,12 +367,63 @@ def survey_export_csv(request, pk):
 def survey_export_xlsx(request, pk):
     survey = survey_for_owner(request.user, pk)
     questions = questions_with_options(survey)
+    if _built_in_background(survey, questions):
+        return _prepare_instead(request, survey)
     return FileResponse(
         exports.responses_xlsx(survey, questions),
         as_attachment=True,
         filename=exports.download_name(survey, "responses.xlsx"),
         content_type=exports.XLSX_CONTENT_TYPE,
     )
+
+
+@login_required
+def survey_exports(request, pk):
+    """The survey's exports built in the background: under way, ready, failed."""
+    survey = survey_for_owner(request.user, pk)
+    return render(
+        request,
+        "surveys/exports.html",
+        {
+            "survey": survey,
+            "exports": survey.exports.all(),
+            "formats": Export.Format.choices,
+            "keep_hours": settings.EXPORT_KEEP_HOURS,
+        },
+    )
+
+
+@survey_action
+def export_start(request, survey):
+    format = request.POST.get("format")
+    if format not in Export.Format.values:
+        return HttpResponseBadRequest("Choose CSV or XLSX.")
+    export, created = services.start_export(survey=survey, format=format)
+    if not created:
+        messages.info(request, "An export of this survey is already under way: here it is.")
+    return redirect("surveys:export_detail", export.pk)
+
+
+@login_required
+def export_detail(request, pk):
+    export = export_for_owner(request.user, pk)
+    if request.headers.get("Accept") == "application/json":  # the page's progress script
+        return JsonResponse(
+            {
+                "status": export.status,
+                "rowsDone": export.rows_done,
+                "rowsTotal": export.rows_total,
+                "percent": export.percent,
+            }
+        )
+    return render(
+        request, "surveys/export_detail.html", {"export": export, "survey": export.survey}
+    )
+
+
+@login_required
+def export_download(request, pk):
+    return exports.file_response(export_for_owner(request.user, pk))
 
 
 @login_required

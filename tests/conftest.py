@@ -28,12 +28,17 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
-def _fast_tests(settings):
+def _fast_tests(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Tests don't run collectstatic, so they can't use the hashed-name manifest.
     settings.STORAGES = {
         **settings.STORAGES,
+        # Tests don't run collectstatic, so they can't use the hashed-name manifest.
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        # Each test's private files (exports) in its own folder.
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None},
+        },
     }
 
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from dbtools.factories import add_submissions, build_mixed_survey, build_survey
 from surveys import services
-from surveys.models import Question, Survey
+from surveys.models import Export, Question, Survey
 
 from .conftest import axe_violations, log_in, phone_problems
 
@@ -38,6 +38,13 @@ def site(alice):
             },
         )
     chose = kinds["single"].options.first().pk
+    done, _ = services.start_export(survey=active, format="csv")  # built in-process
+    running = Export.objects.create(
+        survey=mixed, format="xlsx", status="running", rows_total=12, rows_done=5
+    )
+    failed = Export.objects.create(
+        survey=closed, format="csv", status="failed", error="The worker stopped."
+    )
     return {
         "public": [
             reverse("landing"),
@@ -73,6 +80,10 @@ def site(alice):
             reverse("surveys:results", args=[mixed.pk]),
             f"{reverse('surveys:results', args=[mixed.pk])}?chose={chose}",
             reverse("surveys:responses", args=[mixed.pk]),
+            reverse("surveys:exports", args=[active.pk]),
+            reverse("surveys:export_detail", args=[done.pk]),
+            reverse("surveys:export_detail", args=[running.pk]),
+            reverse("surveys:export_detail", args=[failed.pk]),
             reverse("surveys:question_answers", args=[kinds["short_text"].pk]),
             reverse("surveys:rename", args=[mixed.pk]),
             reverse("surveys:edit", args=[mixed_draft.pk]),

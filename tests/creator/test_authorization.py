@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from dbtools.factories import QuestionFactory, build_survey
-from surveys.models import Question
+from surveys.models import Export, Question
 from tests.helpers import database_state
 
 pytestmark = pytest.mark.django_db
@@ -18,6 +18,10 @@ URLS = [
     ("surveys:export_csv", "survey"),
     ("surveys:export_xlsx", "survey"),
     ("surveys:export_summary", "survey"),
+    ("surveys:exports", "survey"),
+    ("surveys:export_start", "survey"),
+    ("surveys:export_detail", "export"),
+    ("surveys:export_download", "export"),
     ("surveys:qr", "survey", "svg"),
     ("surveys:qr", "survey", "png"),
     ("surveys:new_version", "survey"),
@@ -63,6 +67,7 @@ def target(request, alice):
         "question": question,
         "text_question": text_question,
         "option": question.options.last(),
+        "export": Export.objects.create(survey=survey, format="csv"),
     }
 
 

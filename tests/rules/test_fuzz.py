@@ -29,6 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dbtools.factories import UserFactory, add_mixed_submissions, build_mixed_survey
+from surveys import services
 from surveys.models import Question, Survey
 from tests.helpers import api_client, close_response
 
@@ -170,6 +171,10 @@ PAGES = [
     Route("surveys:export_xlsx", args=("survey",)),
     Route("surveys:export_summary", args=("survey",)),
     Route("surveys:new_version", args=("survey",)),
+    Route("surveys:exports", args=("survey",)),
+    Route("surveys:export_start", args=("survey",), fields=("format",)),
+    Route("surveys:export_detail", args=("export",)),
+    Route("surveys:export_download", args=("export",)),
     Route("surveys:qr", args=("survey", "svg")),
     Route("surveys:start", args=("draft",)),
     Route("surveys:close", args=("survey",)),
@@ -205,6 +210,9 @@ API = [
     Route("api:survey-questions", args=("draft",)),
     Route("api:survey-responses", args=("survey",), query=("page",)),
     Route("api:survey-results", args=("survey",)),
+    Route("api:survey-exports", args=("survey",)),
+    Route("api:export-detail", args=("export",)),
+    Route("api:export-download", args=("export",)),
     Route("api:question-detail", args=("draft_question",)),
     Route("api:question-options", args=("draft_question",)),
     Route("api:option-detail", args=("draft_option",)),
@@ -233,6 +241,7 @@ def world(db):
     alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
     survey = build_mixed_survey(owner=alice, status=Survey.Status.ACTIVE)
     add_mixed_submissions(survey, 3)
+    export, _ = services.start_export(survey=survey, format="csv")  # built in-process
     draft = build_mixed_survey(owner=alice)
     draft_question = draft.questions.get(kind=Question.Kind.MULTIPLE)
     return {
@@ -240,6 +249,7 @@ def world(db):
         "survey": survey.pk,
         "token": survey.public_token,
         "text_question": survey.questions.get(kind=Question.Kind.SHORT_TEXT).pk,
+        "export": export.pk,
         "draft": draft.pk,
         "draft_question": draft_question.pk,
         "draft_option": draft_question.options.first().pk,

@@ -1,12 +1,14 @@
-"""The production-like stack (PostgreSQL, Gunicorn, NGINX), started once for these tests.
+"""The production-like stack (PostgreSQL, Redis, two app nodes, a Celery worker and beat,
+NGINX), started once for these tests.
 
-It is the same code `make stack` runs. Where PostgreSQL or NGINX is missing the tests skip,
+It is the same code `make stack` runs. Where PostgreSQL, Redis or NGINX is missing the tests skip,
 which counts as a failure under CI=true (see tests/conftest.py).
 """
 
 import functools
 import http.client
 import re
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -21,7 +23,10 @@ from scripts.stack import MissingService, Stack, insecure_tls_context
 @pytest.fixture(scope="session")
 def stack():
     try:
-        with Stack(workers=2) as running:
+        # Exports found stalled after 8 s, looked for every 4 s: the worker-kill test
+        # needn't wait the five minutes production allows.
+        env = {"EXPORT_STALL_SECONDS": "8", "EXPORT_SWEEP_SECONDS": "4"}
+        with Stack(nodes=2, workers=2, env=env) as running:
             running.manage("load_demo_data")
             yield running
     except MissingService as exc:
@@ -130,3 +135,37 @@ def raw_https(stack, method, path, *, source="127.0.0.1", headers=None, body=Non
         return response.status, response.read(), response.headers
     finally:
         conn.close()
+
+
+def log(stack, name):
+    """A log of the stack; for Gunicorn's, every node's together."""
+    if name.startswith("gunicorn."):
+        files = [stack.node_log_dir(n) / name for n in range(len(stack.nodes))]
+        return "".join(path.read_text() for path in files if path.exists())
+    return (stack.logs / name).read_text()
+
+
+def logged(stack, name, text):
+    """Whether `text` reaches the log. Servers write a request's line after the response
+    has gone out, so a client can be a moment ahead of the log."""
+    return wait_until(lambda: text in log(stack, name))
+
+
+def wait_until(predicate, seconds=20):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def answer_form(browser, token):
+    """GET the answer form and fill in every question: the first option or scale value,
+    5 for a number, a short text otherwise."""
+    page, fields = browser.form_fields(f"/s/{token}/answer/")
+    for name in dict.fromkeys(re.findall(r'name="(q_\d+)"', page.text)):
+        choice = re.search(rf'name="{name}" value="(\d+)"', page.text)
+        number = f'name="{name}" id="id_{name}" type="number"' in page.text
+        fields[name] = choice.group(1) if choice else "5" if number else "Fine"
+    return fields

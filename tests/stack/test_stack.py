@@ -5,42 +5,15 @@ import http.client
 import json
 import os
 import re
+import shutil
 import signal
 import threading
 import time
 import uuid
 
-from .conftest import Browser, raw_https
+import pytest
 
-
-def log(stack, name):
-    return (stack.logs / name).read_text()
-
-
-def logged(stack, name, text):
-    """Whether `text` reaches the log. Servers write a request's line after the response
-    has gone out, so a client can be a moment ahead of the log."""
-    return wait_until(lambda: text in log(stack, name))
-
-
-def wait_until(predicate, seconds=20):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
-
-
-def answer_form(browser, token):
-    """GET the answer form and fill in every question: the first option or scale value,
-    5 for a number, a short text otherwise."""
-    page, fields = browser.form_fields(f"/s/{token}/answer/")
-    for name in dict.fromkeys(re.findall(r'name="(q_\d+)"', page.text)):
-        choice = re.search(rf'name="{name}" value="(\d+)"', page.text)
-        number = f'name="{name}" id="id_{name}" type="number"' in page.text
-        fields[name] = choice.group(1) if choice else "5" if number else "Fine"
-    return fields
+from .conftest import Browser, answer_form, log, logged, raw_https, wait_until
 
 
 def test_creator_and_taker_journeys(stack, browser, sql):
@@ -150,7 +123,7 @@ def test_forwarded_headers_from_elsewhere_are_ignored(stack):
             "X-Forwarded-Proto": "https",
             "Host": "127.0.0.1",
         },
-        port=stack.gunicorn_port,
+        port=stack.node_ports[0],
     )
     assert status == 301 and headers["Location"].startswith("https://")
 
@@ -234,8 +207,9 @@ def test_killed_worker_loses_no_acknowledged_submission(stack, demo_token, sql):
         thread.join(timeout=60)
 
     assert not crashed and not any(thread.is_alive() for thread in threads)
-    # The killed worker was serving at most one request; NGINX answers it with a 502.
-    assert len(failed) <= 1 and set(failed) <= {502}, failed
+    # The killed worker was serving at most one request; NGINX answers it with its
+    # "back in a moment" page (503): a POST is never sent to another worker or node.
+    assert len(failed) <= 1 and set(failed) <= {503}, failed
     assert len(acknowledged) > 20
     stored = dict(
         sql(
@@ -265,14 +239,34 @@ def test_killed_worker_loses_no_acknowledged_submission(stack, demo_token, sql):
     )
 
 
+@pytest.mark.parametrize("reopen", [signal.SIGUSR1, signal.SIGHUP])
+def test_gunicorn_survives_its_log_folder_vanishing(stack, browser, reopen):
+    """logrotate's USR1 (or a reload's HUP) with the log folder gone used to kill Gunicorn;
+    now it makes the folder again and goes on logging."""
+    folder = stack.node_log_dir(0)
+    shutil.rmtree(folder)
+    master = stack.nodes[0]
+    master.send_signal(reopen)
+    assert wait_until(lambda: (folder / "gunicorn.error.log").exists())
+    time.sleep(1)
+    assert master.poll() is None
+    marker = uuid.uuid4().hex
+    assert wait_until(
+        lambda: raw_https(stack, "GET", f"/ping/?m={marker}", port=stack.node_ports[0])[0] == 200
+    )
+    assert logged(stack, "gunicorn.access.log", marker)
+
+
 def test_health_names_the_database_when_postgres_stops_and_recovers(stack, browser):
     healthy = browser.get("/health/")
     assert healthy.status == 200
-    assert json.loads(healthy.body) == {
-        "status": "ok",
-        "checks": {"database": "ok", "cache": "ok", "migrations": "ok"},
-    }
-    gunicorn_pid = stack.gunicorn.pid
+    body = json.loads(healthy.body)
+    assert (body["status"], body["checks"]) == (
+        "ok",
+        {"database": "ok", "migrations": "ok", "cache": "ok", "broker": "ok", "worker": "ok"},
+    )
+    assert 0 <= body["workerHeartbeatSeconds"] < 90
+    masters = [node.pid for node in stack.nodes]
 
     stack.postgres.stop()
     try:
@@ -285,4 +279,5 @@ def test_health_names_the_database_when_postgres_stops_and_recovers(stack, brows
         stack.postgres.start()
 
     assert wait_until(lambda: browser.get("/health/").status == 200)
-    assert stack.gunicorn.pid == gunicorn_pid and stack.gunicorn.poll() is None
+    assert [node.pid for node in stack.nodes] == masters
+    assert all(node.poll() is None for node in stack.nodes)
