@@ -37,3 +37,14 @@ class EmailChangeForm(PasswordConfirmForm):
     email = forms.EmailField(label="New email address")
 
     field_order = ["email", "password"]
+
+
+class RetentionForm(forms.Form):
+    retention_days = forms.IntegerField(
+        label="Delete responses this many days after a survey closes",
+        required=False,
+        min_value=0,
+        max_value=3650,
+        help_text="For surveys you create from now on; each survey can change it. "
+        "Leave empty to keep responses until you delete them.",
+    )

@@ -18,6 +18,7 @@ urlpatterns = [
     path("settings/", views.account_settings, name="settings"),
     path("settings/email/", views.change_email, name="change_email"),
     path("settings/api-token/", views.api_token, name="api_token"),
+    path("settings/retention/", views.retention, name="retention"),
     path("settings/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("settings/delete/", views.delete_account, name="delete_account"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),

@@ -14,8 +14,8 @@ from lib.proxy import client_ip
 from lib.ratelimit import too_many
 
 from .emails import read_verification_token, send_verification
-from .forms import EmailChangeForm, PasswordConfirmForm, SignUpForm
-from .models import VerifiedEmail, email_is_verified
+from .forms import EmailChangeForm, PasswordConfirmForm, RetentionForm, SignUpForm
+from .models import Preferences, VerifiedEmail, default_retention_days, email_is_verified
 
 logger = logging.getLogger("canvass.accounts")
 
@@ -83,12 +83,14 @@ def resend_verification(request):
     return redirect("accounts:settings")
 
 
-def _settings_page(request, email_form, status=200):
+def _settings_page(request, email_form=None, retention_form=None, status=200):
     return render(
         request,
         "accounts/settings.html",
         {
-            "email_form": email_form,
+            "email_form": email_form or EmailChangeForm(user=request.user),
+            "retention_form": retention_form
+            or RetentionForm(initial={"retention_days": default_retention_days(request.user)}),
             "verified": email_is_verified(request.user),
             "api_token": Token.objects.filter(user=request.user).first(),
         },
@@ -98,7 +100,19 @@ def _settings_page(request, email_form, status=200):
 
 @login_required
 def account_settings(request):
-    return _settings_page(request, EmailChangeForm(user=request.user))
+    return _settings_page(request)
+
+
+@login_required
+@require_POST
+def retention(request):
+    form = RetentionForm(request.POST)
+    if not form.is_valid():
+        return _settings_page(request, retention_form=form, status=400)
+    days = form.cleaned_data["retention_days"]
+    Preferences.objects.update_or_create(user=request.user, defaults={"retention_days": days})
+    messages.success(request, "Saved. New surveys start with this.")
+    return redirect("accounts:settings")
 
 
 @login_required
@@ -122,7 +136,7 @@ def api_token(request):
 def change_email(request):
     form = EmailChangeForm(request.POST, user=request.user)
     if not form.is_valid():
-        return _settings_page(request, form, status=400)
+        return _settings_page(request, email_form=form, status=400)
     request.user.email = form.cleaned_data["email"]
     request.user.save(update_fields=["email"])
     send_verification(request, request.user)

@@ -8,8 +8,9 @@ reaches a DRF view (an unknown URL, a crash).
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.http import Http404
 from rest_framework import status
-from rest_framework.exceptions import APIException, ParseError
+from rest_framework.exceptions import APIException, NotFound, ParseError
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from surveys.errors import (
@@ -50,6 +51,10 @@ def _answer_refusal(refusal):
 def exception_handler(exc, context):
     if isinstance(exc, Refused):
         exc = _answer_refusal(exc)
+    elif isinstance(exc, Http404):
+        # One answer for "not yours" and "no such thing", which never names the model
+        # (get_object_or_404's "No Survey matches the given query.").
+        exc = NotFound()
     elif isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
     elif isinstance(exc, SuspiciousOperation):

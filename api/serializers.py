@@ -57,6 +57,10 @@ class SurveySerializer(ModelSerializer):
             "one_response_per_browser",
             "closes_at",
             "max_responses",
+            "respondents_can_edit",
+            "retention_days",
+            "record_day_only",
+            "contact",
             "submissions",
             "public_url",
             "export_csv_url",
@@ -140,7 +144,7 @@ class SubmissionSerializer(ModelSerializer):
 
     class Meta:
         model = Submission
-        fields = ["id", "created_at", "answers"]
+        fields = ["id", "created_at", "edited_at", "answers"]
 
 
 class PublicOptionSerializer(serializers.Serializer):
@@ -207,6 +211,16 @@ class SubmitSerializer(serializers.Serializer):
 class SubmitResultSerializer(serializers.Serializer):
     status = serializers.CharField()
     created_at = serializers.DateTimeField()
+    receipt_code = serializers.CharField(
+        allow_null=True,
+        help_text="For the respondent to quote to the survey's operators. Only in the first "
+        "answer to an Idempotency-Key (null on a replay).",
+    )
+    receipt_url = serializers.URLField(
+        allow_null=True,
+        help_text="The respondent's private link to see, change or withdraw their response. "
+        "Only in the first answer to an Idempotency-Key (null on a replay): it is not stored.",
+    )
 
 
 class ExportSerializer(ModelSerializer):

@@ -2,7 +2,7 @@ from csp.decorators import csp_update
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import views, webhooks
 
 # Path converters, so ids are <int:pk>; no ".json" suffix routes (JSON is the only format).
 router = DefaultRouter(use_regex_path=False)
@@ -11,6 +11,8 @@ router.register("surveys", views.SurveyViewSet, basename="survey")
 router.register("questions", views.QuestionViewSet, basename="question")
 router.register("options", views.OptionViewSet, basename="option")
 router.register("exports", views.ExportViewSet, basename="export")
+router.register("webhooks", webhooks.WebhookViewSet, basename="webhook")
+router.register("deliveries", webhooks.DeliveryViewSet, basename="delivery")
 
 SWAGGER_PAGE_STYLE = "'sha256-MMpT0iDxyjALd9PdfepImGX3DBfJPXZ4IlDWdPAgtn0='"
 
@@ -18,6 +20,16 @@ app_name = "api"
 
 urlpatterns = [
     path("v1/", include(router.urls)),
+    path(
+        "v1/surveys/<int:pk>/webhooks/",
+        webhooks.SurveyWebhooksView.as_view(),
+        name="survey-webhooks",
+    ),
+    path(
+        "v1/surveys/<int:pk>/notifications/",
+        webhooks.SurveyNotificationsView.as_view(),
+        name="survey-notifications",
+    ),
     path(
         "v1/public/surveys/<slug:token>/", views.PublicSurveyView.as_view(), name="public-survey"
     ),

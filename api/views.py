@@ -26,6 +26,7 @@ from surveys import services
 from surveys.access import survey_for_takers, too_many_submissions
 from surveys.exports import file_response
 from surveys.models import Export, Question, Survey
+from surveys.receipts import receipt_path
 from surveys.results import results_for
 from surveys.structure import survey_structure
 
@@ -315,8 +316,15 @@ class PublicSubmitView(APIView):
             )
         except DjangoValidationError as exc:
             raise ValidationError({"answers": exc.messages}) from None
+        # The receipt goes to the first answer only: a replay (or a guessed key) gets none.
+        secret = getattr(submission, "receipt_secret", None)
         body = SubmitResultSerializer(
-            {"status": "recorded", "created_at": submission.created_at}
+            {
+                "status": "recorded",
+                "created_at": submission.created_at,
+                "receipt_code": submission.receipt_code if secret else None,
+                "receipt_url": secret and request.build_absolute_uri(receipt_path(secret)),
+            }
         ).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 

@@ -5,6 +5,7 @@ project and DEBUG off unless asked for. A value that cannot be parsed stops star
 message naming the variable, so a typo never silently turns a feature off.
 """
 
+import ipaddress
 import os
 import tempfile
 from datetime import timedelta
@@ -82,6 +83,7 @@ INSTALLED_APPS = [
     "django_guid",
     "accounts",
     "surveys",
+    "integrations",
     "dbtools",
     "axes",
     "rest_framework",
@@ -379,10 +381,75 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 HEARTBEAT_SECONDS = 30
 EXPORT_SWEEP_SECONDS = env_int("EXPORT_SWEEP_SECONDS", 60)
+# Webhooks (integrations/). Deliveries wait at most this long for beat's sweep when the
+# message sent at once was lost (or for their retry time).
+WEBHOOK_SWEEP_SECONDS = env_int("WEBHOOK_SWEEP_SECONDS", 15)
+# Without a broker, a thread of the web process sends them (integrations/sender.py).
+WEBHOOK_SEND_IN_PROCESS = env_bool("WEBHOOK_SEND_IN_PROCESS", True)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "config.celery.heartbeat", "schedule": HEARTBEAT_SECONDS},
     "sweep-exports": {"task": "surveys.tasks.sweep_exports", "schedule": EXPORT_SWEEP_SECONDS},
+    "purge-expired-responses": {
+        "task": "surveys.tasks.purge_expired_responses",
+        "schedule": crontab(minute=30),
+    },
+    "deliver-webhooks": {
+        "task": "integrations.tasks.dispatch",
+        "schedule": WEBHOOK_SWEEP_SECONDS,
+    },
+    "pause-failing-webhooks": {
+        "task": "integrations.tasks.pause_failing_endpoints",
+        "schedule": crontab(minute=5),
+    },
+    "held-back-summaries": {
+        "task": "integrations.tasks.send_held_back_summaries",
+        "schedule": crontab(minute=0),
+    },
+    "daily-digests": {
+        "task": "integrations.tasks.send_digests",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "purge-webhook-logs": {
+        "task": "integrations.tasks.purge_old_events",
+        "schedule": crontab(hour=3, minute=45),
+    },
 }
+
+# Webhooks: each attempt is cut off after WEBHOOK_TIMEOUT seconds; a failed one is tried
+# again after each of these delays in turn (seconds, with 20% jitter: 30 s, 2 min, 10 min,
+# 30 min, 1 h, 2 h, 4 h, 8 h, 16 h; about 32 hours in all), then given up. An endpoint
+# failing for WEBHOOK_PAUSE_AFTER_DAYS is paused and its owner told.
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10)
+try:
+    WEBHOOK_RETRY_SCHEDULE = [
+        int(delay)
+        for delay in env.list(
+            "WEBHOOK_RETRY_SCHEDULE",
+            default=["30", "120", "600", "1800", "3600", "7200", "14400", "28800", "57600"],
+        )
+    ]
+except ValueError:
+    raise ImproperlyConfigured(
+        "WEBHOOK_RETRY_SCHEDULE must be whole seconds, comma-separated."
+    ) from None
+WEBHOOK_PAUSE_AFTER = timedelta(days=env_int("WEBHOOK_PAUSE_AFTER_DAYS", 3))
+# Events and their delivery logs are kept this many days (those still waiting, longer).
+WEBHOOK_LOG_DAYS = env_int("WEBHOOK_LOG_DAYS", 30)
+# Where webhooks may go besides the public internet (integrations/policy.py): host names
+# and networks the operator trusts, e.g. an internal receiver; and whether plain http://
+# is allowed at all.
+WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
+WEBHOOK_ALLOWED_NETWORKS = env.list("WEBHOOK_ALLOWED_NETWORKS", default=[])
+for _network in WEBHOOK_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"WEBHOOK_ALLOWED_NETWORKS: {_network!r} is not a network."
+        ) from None
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", False)
+# Emails for each response: at most this many an hour per survey, then one summary.
+NOTIFY_EMAILS_PER_HOUR = env_int("NOTIFY_EMAILS_PER_HOUR", 10)
 
 # The site's address, for links in emails sent by workers (no request to take it from).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")

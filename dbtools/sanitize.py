@@ -5,7 +5,8 @@ structure of each survey (kinds, positions, limits, required flags), choices, nu
 dates. What goes is everything that names, reaches or speaks for a person: accounts'
 names, addresses and passwords, every free text (survey titles, prompts, options and text
 answers, which may quote anyone), live credentials (API tokens, sessions, the public links
-of running surveys) and the log-in logs' addresses and usernames.
+of running surveys, webhook secrets), the log-in logs' addresses and usernames, and what
+webhooks sent and where (events, delivery logs, receivers' addresses).
 
 INVENTORY lists every column of every model that can hold text and what happens to it;
 NOT_PERSONAL lists the few that are kept, with the reason. tests/tools/test_sanitize.py
@@ -24,8 +25,10 @@ from django.db.models.functions import Cast, Concat
 from rest_framework.authtoken.models import Token
 
 from accounts.models import VerifiedEmail
+from integrations.models import WebhookEndpoint, new_secret
 from surveys.models import (
     Answer,
+    Event,
     Export,
     Option,
     Question,
@@ -53,19 +56,45 @@ INVENTORY = {
     "axes.AccessFailureLog": dict.fromkeys(AXES_LOG_FIELDS, DELETED),
     "axes.AccessAttempt": dict.fromkeys((*AXES_LOG_FIELDS, "get_data", "post_data"), DELETED),
     "axes.AccessLog": dict.fromkeys((*AXES_LOG_FIELDS, "session_hash"), DELETED),
-    "surveys.Survey": {"title": "Survey <id>", "public_token": "a new random token"},
+    "surveys.Survey": {
+        "title": "Survey <id>",
+        "public_token": "a new random token",
+        "contact": "blanked",
+    },
     "surveys.Question": {"prompt": "Question <id>", "help_text": "blanked"},
     "surveys.Option": {"text": "Option <id>"},
-    "surveys.Submission": {"token": "submission-<id>"},
+    # A receipt code finds a respondent's response; the digest pairs with their link.
+    "surveys.Submission": {
+        "token": "submission-<id>",
+        "receipt_code": "blanked",
+        "receipt_hash": "blanked",
+    },
     "surveys.Answer": {"text": "Text answer <id>, where there was text"},
     # Exports: their files live in private storage, not in the database or its backups.
     "surveys.Export": {"file": DELETED, "sha256": DELETED, "error": DELETED},
+    # Events carry answers; their deliveries and attempts (receivers' answers) go with them.
+    "surveys.Event": {"event_id": DELETED, "payload": DELETED},
+    "integrations.Attempt": {"response_excerpt": DELETED, "detail": DELETED},
+    # A receiver's address and secret are the customer's systems and a live credential.
+    "integrations.WebhookEndpoint": {
+        "url": "https://example.invalid/webhook-<id>, paused",
+        "description": "blanked",
+        "secret": "a new random secret",
+        "previous_secret": "blanked",
+    },
 }
 
 NOT_PERSONAL = {
     "surveys.Survey": {"status": "draft, active or closed (a database check holds it)"},
     "surveys.Question": {"kind": "a kind of question (a database check holds it)"},
     "surveys.Export": {"format": "csv or xlsx", "status": "queued, running, done or failed"},
+    "surveys.Event": {"type": "an event type's name (Event.Type)"},
+    "integrations.WebhookEndpoint": {
+        "events": "event types' names",
+        "paused_reason": "Canvass's own words: paused by its owner or after failing",
+    },
+    "integrations.Delivery": {"status": "pending, succeeded or failed"},
+    "integrations.Attempt": {"outcome": "a name of Attempt.Outcome"},
     "auth.Permission": {"name": "Django's permission names", "codename": "the same"},
     "auth.Group": {"name": "role names an operator defines; Canvass defines none"},
     "contenttypes.ContentType": {"app_label": "code names", "model": "code names"},
@@ -74,6 +103,21 @@ NOT_PERSONAL = {
 
 def _with_id(prefix, suffix=""):
     return Concat(Value(prefix), Cast("pk", output_field=CharField()), Value(suffix))
+
+
+def _endpoints():
+    """Receivers' addresses and secrets replaced; paused, so a copy sends nothing."""
+    WebhookEndpoint.objects.update(
+        url=_with_id("https://example.invalid/webhook-"),
+        description="",
+        previous_secret="",
+        active=False,
+        paused_reason="Paused in a sanitized copy.",
+    )
+    endpoints = list(WebhookEndpoint.objects.only("pk"))
+    for endpoint in endpoints:
+        endpoint.secret = new_secret()
+    WebhookEndpoint.objects.bulk_update(endpoints, ["secret"], batch_size=1000)
 
 
 def _new_public_tokens():
@@ -100,12 +144,14 @@ def sanitize():
     VerifiedEmail.objects.update(
         email=Subquery(User.objects.filter(pk=OuterRef("user_id")).values("email")[:1])
     )
-    for model in (Token, Session, LogEntry, AccessAttempt, AccessLog, AccessFailureLog, Export):
+    deleted = (Token, Session, LogEntry, AccessAttempt, AccessLog, AccessFailureLog, Export, Event)
+    for model in deleted:
         counts[str(model._meta.verbose_name_plural).lower()] = model.objects.all().delete()[0]
+    _endpoints()
     _new_public_tokens()
-    counts["surveys"] = Survey.objects.update(title=_with_id("Survey "))
+    counts["surveys"] = Survey.objects.update(title=_with_id("Survey "), contact="")
     Question.objects.update(prompt=_with_id("Question "), help_text="")
     Option.objects.update(text=_with_id("Option "))
-    Submission.objects.update(token=_with_id("submission-"))
+    Submission.objects.update(token=_with_id("submission-"), receipt_code=None, receipt_hash=None)
     counts["text answers"] = Answer.objects.exclude(text="").update(text=_with_id("Text answer "))
     return counts

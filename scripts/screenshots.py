@@ -10,8 +10,10 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -58,6 +60,27 @@ def capture(page, base, name, path, ready=None):
     print(f"{name}: {path or page.url}")
 
 
+class Receiver(BaseHTTPRequestHandler):
+    """A webhook receiver whose body limit is too small at first: it answers the first
+    event 413 (as NGINX would), the rest 200, so the log shows both."""
+
+    answered = 0
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        Receiver.answered += 1
+        status, body = (413, b"<html><body>413 Request Entity Too Large</body></html>")
+        if Receiver.answered > 1:
+            status, body = 200, b'{"ok": true}'
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -74,6 +97,9 @@ def main():
             # The demo survey's 2,100 answers go to the background export (built at once:
             # no broker here, so tasks run in-process).
             "EXPORT_INLINE_MAX_ANSWERS": "1000",
+            # The webhook screenshots' receiver listens on loopback over plain HTTP.
+            "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
+            "WEBHOOK_ALLOW_HTTP": "true",
         }
         manage(env, "collectstatic", "--noinput", "-v0")
         manage(env, "migrate", "--noinput", "-v0")
@@ -87,15 +113,18 @@ def main():
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        receiver = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+        threading.Thread(target=receiver.serve_forever, daemon=True).start()
         try:
             wait_for(base + "/")
-            shoot(base)
+            shoot(base, f"http://127.0.0.1:{receiver.server_address[1]}/canvass")
         finally:
+            receiver.shutdown()
             server.terminate()
             server.wait()
 
 
-def shoot(base):
+def shoot(base, receiver_url):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
@@ -128,6 +157,12 @@ def shoot(base):
         page.click("button:has-text('Prepare responses as CSV')")
         capture(page, base, "29-export-ready", None)
         capture(page, base, "28-exports", running + "exports/")
+        capture(page, base, "31-webhooks", running + "integrations/")
+        page.fill("#id_url", receiver_url)
+        page.fill("#id_description", "Our CRM")
+        page.click("button:has-text('Add webhook')")
+        endpoint = page.url.removeprefix(base)
+        capture(page, base, "32-webhook-secret", None)
         page.goto(base + running)
 
         public = page.input_value("#public-url").removeprefix(base)
@@ -142,7 +177,21 @@ def shoot(base):
         page.fill("input[type=number]", "120")
         page.click("button[type=submit]")
         assert re.search(r"/thanks/$", page.url), page.url
-        capture(page, base, "12-thanks", public + "thanks/")
+        capture(page, base, "12-thanks", None)  # the receipt is shown this once
+        receipt = page.input_value("#receipt-url").removeprefix(base)
+        capture(page, base, "34-receipt", receipt)
+        capture(page, base, "35-receipt-edit", receipt + "edit/")
+        capture(page, base, "36-withdraw-confirm", receipt + "withdraw/")
+        capture(page, base, "37-privacy-notice", public + "privacy/")
+        # The response's event went to the receiver (413), then a test event (200).
+        page.goto(base + endpoint)
+        page.click("button:has-text('Send a test event')")
+        for _ in range(100):
+            if page.locator(".attempt").count() >= 2:
+                break
+            time.sleep(0.2)
+            page.goto(base + endpoint)
+        capture(page, base, "33-delivery-log", endpoint)
         capture(page, base, "13-not-found", "/s/no-such-survey/")
 
         page.goto(base + running)

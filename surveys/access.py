@@ -2,16 +2,19 @@
 
 A creator reaches their own surveys, questions and options only, through the QuerySet
 word `owned_by`: another user's id is a 404, never a 403 that would say it exists. A
-taker reaches a survey only through its public link, and not while it is a draft.
+taker reaches a survey only through its public link, and not while it is a draft, and
+their own response only through its receipt link.
 """
 
 from django.conf import settings
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from lib.ratelimit import too_many
 
 from .errors import SurveyClosed
-from .models import Export, Option, Question, Survey
+from .models import Export, Option, Question, Submission, Survey
+from .receipts import digest, secret_from_link
 
 
 def survey_for_owner(user, pk):
@@ -33,6 +36,17 @@ def export_for_owner(user, pk):
 def survey_behind_link(token):
     """The survey a public link leads to, open or closed (for its thank-you page)."""
     return get_object_or_404(Survey.objects.takeable(), public_token=token)
+
+
+def response_behind_receipt(link):
+    """The response a receipt link (its signed part) opens; 404 for a tampered, unknown or
+    withdrawn one."""
+    secret = secret_from_link(link)
+    if secret is None:
+        raise Http404("tampered receipt link")
+    return get_object_or_404(
+        Submission.objects.select_related("survey"), receipt_hash=digest(secret)
+    )
 
 
 def survey_for_takers(token):

@@ -37,6 +37,16 @@ class SurveyClosed(Refused):
         self.survey = survey
 
 
+class EditsOff(Refused):
+    """The survey's creator doesn't let respondents change or withdraw their responses."""
+
+    message = "The people running this survey don't take changes to answers."
+
+    def __init__(self, survey):
+        super().__init__()
+        self.survey = survey
+
+
 class WrongStatus(Refused):
     """The survey is not in the state this change starts from (closing a closed survey,
     reopening a running one, a new version of a replaced one)."""

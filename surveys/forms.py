@@ -57,6 +57,35 @@ class ClosingForm(forms.ModelForm):
         return limit
 
 
+class RespondentsForm(forms.ModelForm):
+    """What respondents may do, and what is kept of them (the privacy notice says it)."""
+
+    class Meta:
+        formfield_callback = strict_formfield
+        model = Survey
+        fields = ["respondents_can_edit", "retention_days", "record_day_only", "contact"]
+        labels = {
+            "respondents_can_edit": "Respondents can change or withdraw their answers",
+            "retention_days": "Delete responses this many days after the survey closes",
+            "record_day_only": "Record only the day of each response, not the time",
+            "contact": "Who runs this survey (shown in the privacy notice)",
+        }
+        help_texts = {
+            "respondents_can_edit": "Through the private link on their receipt, while the "
+            "survey is open.",
+            "retention_days": "Exports go with them. Leave empty to keep responses until "
+            "you delete them.",
+            "contact": "E.g. “Parents' Association, survey@example.org”. Empty shows your "
+            "username.",
+        }
+
+    def clean_retention_days(self):
+        days = self.cleaned_data["retention_days"]
+        if days is not None and days > 3650:
+            raise forms.ValidationError("At most 3650 days (ten years).")
+        return days
+
+
 class QuestionForm(forms.ModelForm):
     class Meta:
         formfield_callback = strict_formfield
@@ -97,6 +126,10 @@ class OptionForm(forms.ModelForm):
         widgets = {"text": forms.TextInput(attrs={"autofocus": True})}
 
 
+class ReceiptEmailForm(forms.Form):
+    email = forms.EmailField(label="Your email address", max_length=254)
+
+
 class TamperedForm(Exception):
     """The POST could not have come from the form we served: reject it, don't re-ask."""
 
@@ -132,6 +165,18 @@ class AnswerForm(forms.Form):
             self.initial["token"] = _token_signer(survey).sign(self.token)
         for number, question in enumerate(questions, start=1):
             self.fields[f"q_{question.pk}"] = _answer_field(number, question)
+
+    @classmethod
+    def for_response(cls, submission, *, questions):
+        """The form filled with a stored response's answers, for its respondent to change."""
+        rows = {}
+        for answer in submission.answers.all():
+            rows.setdefault(answer.question_id, []).append(answer)
+        form = cls(survey=submission.survey, questions=questions, token=submission.token)
+        for question in questions:
+            if question.pk in rows:
+                form.initial[f"q_{question.pk}"] = question.kind_def.initial(rows[question.pk])
+        return form
 
     def question_fields(self):
         return [(self[name], question) for name, question in self.questions.items()]

@@ -1,4 +1,6 @@
 import secrets
+import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -10,6 +12,7 @@ from django.db.models.functions import Coalesce, Length, Trim
 from django.db.models.lookups import GreaterThan
 from django.dispatch import receiver
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import LazyObject, empty
 
 from .kinds import CHOICES, KINDS
@@ -67,6 +70,19 @@ class Survey(models.Model):
     max_responses = models.PositiveIntegerField(null=True, blank=True)
     # Off for a shared device (a kiosk tablet): each taker gets a fresh form after the last.
     one_response_per_browser = models.BooleanField(default=True)
+    # What respondents may do and what is kept (docs/privacy.md). Changing or withdrawing
+    # a response through its receipt link works while the survey takes answers.
+    respondents_can_edit = models.BooleanField(default=True)
+    # Responses (and exports) are deleted this many days after the survey closes.
+    retention_days = models.PositiveIntegerField(null=True, blank=True)
+    # Times of responses kept to the day only (midnight UTC), not the second.
+    record_day_only = models.BooleanField(default=False)
+    # Shown to takers in the privacy notice: who runs the survey and how to reach them.
+    contact = models.CharField(max_length=200, blank=True)
+    # Whether anything listens to this survey's events (an active webhook endpoint, emails
+    # for each response): kept by integrations.services, read with the survey's row, so
+    # surveys nobody listens to write no events and pay nothing for them.
+    sends_events = models.BooleanField(default=False)
     # A started survey's structure never changes; a change is made on a new version, which
     # takes over the public link when it starts (services.new_version, publish_survey).
     previous_version = models.ForeignKey(
@@ -104,6 +120,18 @@ class Survey(models.Model):
         The public token, not only the id: SQLite may hand a deleted survey's id to a new
         one, and a new version takes over its predecessor's token when it starts."""
         return f"{self.pk}:{self.public_token}"
+
+    @property
+    def purge_at(self):
+        """When its responses are deleted: `retention_days` after it closed."""
+        if self.retention_days is None or self.closed_at is None:
+            return None
+        return self.closed_at + timedelta(days=self.retention_days)
+
+    @property
+    def takes_edits(self):
+        """Whether respondents may change or withdraw their responses now."""
+        return self.respondents_can_edit and self.is_active
 
     @property
     def is_draft(self):
@@ -223,12 +251,26 @@ class Option(models.Model):
         return self.text
 
 
+class SubmissionQuerySet(models.QuerySet):
+    def by_receipt_code(self, code):
+        return self.filter(receipt_code=code.strip().upper())
+
+
 class Submission(models.Model):
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="submissions")
     # Issued with the answer form and stored with the submission: a replay or a second
     # click carries the same token and so can't store a second submission.
     token = models.CharField(max_length=64)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # The time is set by services.submit_response (to the day only if the survey says so).
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    # The receipt (surveys/receipts.py), given by submit_response: a code to quote, and
+    # the SHA-256 of the secret in the respondent's private link, so the database alone
+    # can't open a response. Empty for responses stored before receipts existed.
+    receipt_code = models.CharField(max_length=14, unique=True, null=True, blank=True)
+    receipt_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+
+    objects = SubmissionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -292,7 +334,9 @@ class ShardedCount(models.Model):
     """
 
     shard = models.PositiveSmallIntegerField()
-    count = models.PositiveBigIntegerField(default=0)
+    # Signed: a withdrawn response takes 1 from whichever shard its transaction picks, so
+    # one shard may go below zero while the sum stays exact.
+    count = models.BigIntegerField(default=0)
 
     class Meta:
         abstract = True
@@ -431,3 +475,48 @@ class Export(models.Model):
     @property
     def percent(self):
         return round(100 * self.rows_done / self.rows_total) if self.rows_total else 0
+
+
+def new_event_id():
+    """What receivers deduplicate by (the Standard Webhooks `webhook-id`)."""
+    return f"msg_{uuid.uuid4().hex}"
+
+
+class Event(models.Model):
+    """Something that happened to a survey, for its webhooks and email notifications: the
+    outbox. Written in the same transaction as the change it tells of, so a committed
+    submission always has its event and a rolled-back one never has; delivered afterwards
+    by workers (integrations/). Only surveys with subscribers (`Survey.sends_events`) write
+    them."""
+
+    class Type(models.TextChoices):
+        RESPONSE_SUBMITTED = "response.submitted", "A response was submitted"
+        RESPONSE_EDITED = "response.edited", "A respondent changed their response"
+        RESPONSE_DELETED = "response.deleted", "A response was withdrawn or deleted"
+        SURVEY_CLOSED = "survey.closed", "The survey closed"
+        SURVEY_REOPENED = "survey.reopened", "The survey reopened"
+        VERSION_STARTED = "survey.version_started", "A new version started"
+        TEST = "webhook.test", "A test event"
+
+    PAYLOAD_VERSION = 1
+
+    event_id = models.CharField(max_length=40, unique=True, default=new_event_id)
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=40, choices=Type.choices)
+    payload = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Set once its deliveries exist (integrations.services.dispatch_events).
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(dispatched_at__isnull=True),
+                name="surveys_event_undispatched",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.type} {self.event_id}"

@@ -8,4 +8,5 @@ urlpatterns = [
     path("<slug:token>/", public_views.start, name="start"),
     path("<slug:token>/answer/", public_views.answer, name="answer"),
     path("<slug:token>/thanks/", public_views.thanks, name="thanks"),
+    path("<slug:token>/privacy/", public_views.privacy, name="privacy"),
 ]

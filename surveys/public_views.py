@@ -1,21 +1,35 @@
-"""Taker pages: public, no account. Reading them writes nothing to the database."""
+"""Taker pages: public, no account. Reading them writes nothing to the database. A
+respondent's own response is reached through the private link on their receipt."""
 
 import logging
 from datetime import timedelta
 from functools import wraps
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_POST
 
 from lib.proxy import client_ip
+from lib.ratelimit import too_many
 
-from . import services
-from .access import survey_behind_link, survey_for_takers, too_many_submissions
-from .errors import SurveyClosed
-from .forms import AnswerForm, TamperedForm
-from .structure import survey_structure
+from . import services, tasks
+from .access import (
+    response_behind_receipt,
+    survey_behind_link,
+    survey_for_takers,
+    too_many_submissions,
+)
+from .errors import EditsOff, SurveyClosed
+from .forms import AnswerForm, ReceiptEmailForm, TamperedForm
+from .models import Submission
+from .receipts import digest, receipt_path
+from .results import readable_responses
+from .structure import questions_with_options, survey_structure
 
 logger = logging.getLogger("canvass.surveys")
 
@@ -100,14 +114,191 @@ def answer(request, survey):
         form.check_tampering()
         if not form.is_valid():
             return _render_form(request, survey, form)
-        services.submit_response(survey=survey, token=form.token, answers=form.answers)
+        submission, created = services.submit_response(
+            survey=survey, token=form.token, answers=form.answers
+        )
     except (TamperedForm, ValidationError) as exc:
         logger.warning("rejected submission survey=%s ip=%s reason=%s", survey.pk, ip, exc)
         fresh = AnswerForm(survey=survey, questions=questions, token=taker_token)
         return _render_form(request, survey, fresh, status=400, rejected=True)
-    return redirect("public:thanks", survey.public_token)
+    response = redirect("public:thanks", survey.public_token)
+    if created:
+        _set_receipt_cookie(response, survey, submission.receipt_secret)
+    return response
 
 
+# The receipt is in it, once: never kept by a cache or shown to the next person.
+@cache_control(private=True, no_store=True)
 def thanks(request, token):
     survey = survey_behind_link(token)
-    return render(request, "surveys/public/thanks.html", {"survey": survey})
+    receipt = _receipt_context(request, survey)
+    response = render(request, "surveys/public/thanks.html", {"survey": survey, **receipt})
+    if receipt:
+        response.delete_cookie(RECEIPT_COOKIE, path=survey.get_public_url(), samesite="Lax")
+    return response
+
+
+# --- the respondent's own response, through the receipt link ---------------------------
+
+RECEIPT_COOKIE = "canvass_receipt"
+# A receipt link can be emailed this often an hour: enough for typos, useless for spam.
+RECEIPT_EMAILS_PER_HOUR = 3
+
+
+def _set_receipt_cookie(response, survey, secret):
+    """The new response's receipt, for the thank-you page to show once."""
+    response.set_signed_cookie(
+        RECEIPT_COOKIE,
+        secret,
+        salt=f"canvass.receipt.{survey.public_token}",
+        max_age=3600,
+        path=survey.get_public_url(),
+        secure=settings.HTTPS,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def _receipt_context(request, survey):
+    """The code and link of the response this browser just sent, once (shared devices)."""
+    secret = request.get_signed_cookie(
+        RECEIPT_COOKIE, default=None, salt=f"canvass.receipt.{survey.public_token}", max_age=3600
+    )
+    if secret is None:
+        return {}
+    submission = Submission.objects.filter(receipt_hash=digest(secret)).first()
+    if submission is None or submission.survey_id != survey.pk:
+        return {}
+    return {
+        "receipt_code": submission.receipt_code,
+        "receipt_url": request.build_absolute_uri(receipt_path(secret)),
+    }
+
+
+def receipt_page(view):
+    """A page of one's own response: found by its receipt link (404 for a tampered or
+    unknown one); never cached, not indexed."""
+
+    @wraps(view)
+    @cache_control(private=True, no_store=True)
+    def wrapper(request, link):
+        submission = response_behind_receipt(link)
+        response = view(request, submission, link)
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+    return wrapper
+
+
+def _refused(request, link, exc, status):
+    return render(
+        request,
+        "surveys/public/receipt_refused.html",
+        {"survey": exc.survey, "link": link, "reason": exc.message},
+        status=status,
+    )
+
+
+def _receipt(request, submission, link, email_form=None, status=200):
+    survey = submission.survey
+    ((_, answers),) = readable_responses([submission], questions_with_options(survey))
+    return render(
+        request,
+        "surveys/public/receipt.html",
+        {
+            "survey": survey,
+            "submission": submission,
+            "answers": answers,
+            "link": link,
+            "email_form": email_form or ReceiptEmailForm(),
+        },
+        status=status,
+    )
+
+
+@receipt_page
+def receipt(request, submission, link):
+    return _receipt(request, submission, link)
+
+
+@receipt_page
+def receipt_edit(request, submission, link):
+    survey = submission.survey
+    if not survey.takes_edits:
+        status = 403 if not survey.respondents_can_edit else 410
+        error = EditsOff(survey) if status == 403 else SurveyClosed(survey)
+        return _refused(request, link, error, status)
+    questions = survey_structure(survey)
+    context = {"survey": survey, "link": link}
+    if request.method != "POST":
+        form = AnswerForm.for_response(submission, questions=questions)
+        return render(request, "surveys/public/receipt_edit.html", {**context, "form": form})
+    form = AnswerForm(request.POST, survey=survey, questions=questions)
+    try:
+        form.check_tampering()
+        if form.token != submission.token:
+            raise TamperedForm("the form of another response")
+        if not form.is_valid():
+            return render(request, "surveys/public/receipt_edit.html", {**context, "form": form})
+        services.edit_response(submission=submission, answers=form.answers)
+    except (TamperedForm, ValidationError) as exc:
+        logger.warning("rejected edit submission=%s reason=%s", submission.pk, exc)
+        form = AnswerForm.for_response(submission, questions=questions)
+        return render(
+            request,
+            "surveys/public/receipt_edit.html",
+            {**context, "form": form, "rejected": True},
+            status=400,
+        )
+    except EditsOff as exc:
+        return _refused(request, link, exc, 403)
+    except SurveyClosed as exc:
+        return _refused(request, link, exc, 410)
+    except Submission.DoesNotExist:
+        raise Http404("withdrawn meanwhile") from None
+    messages.success(request, "Your answers were changed.")
+    return redirect("receipts:show", link)
+
+
+@receipt_page
+def receipt_withdraw(request, submission, link):
+    survey = submission.survey
+    if request.method != "POST":
+        if not survey.takes_edits:
+            status = 403 if not survey.respondents_can_edit else 410
+            error = EditsOff(survey) if status == 403 else SurveyClosed(survey)
+            return _refused(request, link, error, status)
+        return render(
+            request, "surveys/public/receipt_withdraw.html", {"survey": survey, "link": link}
+        )
+    try:
+        services.withdraw_response(submission=submission)
+    except EditsOff as exc:
+        return _refused(request, link, exc, 403)
+    except SurveyClosed as exc:
+        return _refused(request, link, exc, 410)
+    except Submission.DoesNotExist:
+        raise Http404("withdrawn meanwhile") from None
+    return render(request, "surveys/public/withdrawn.html", {"survey": survey})
+
+
+@require_POST
+@receipt_page
+def receipt_email(request, submission, link):
+    form = ReceiptEmailForm(request.POST)
+    if not form.is_valid():
+        return _receipt(request, submission, link, email_form=form, status=400)
+    if too_many(f"receipt-email:{submission.pk}", limit=RECEIPT_EMAILS_PER_HOUR, window=3600):
+        logger.warning("receipt email rate-limited submission=%s", submission.pk)
+        form.add_error("email", "This link was emailed several times this hour. Try later.")
+        return _receipt(request, submission, link, email_form=form, status=429)
+    link_url = request.build_absolute_uri(reverse("receipts:show", args=[link]))
+    tasks.email_receipt.delay(form.cleaned_data["email"], submission.pk, link_url)
+    messages.success(request, "The link is on its way. We didn't keep the address.")
+    return redirect("receipts:show", link)
+
+
+def privacy(request, token):
+    """The privacy notice takers reach from every page of the survey."""
+    survey = survey_behind_link(token)
+    return render(request, "surveys/public/privacy.html", {"survey": survey})

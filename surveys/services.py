@@ -7,6 +7,7 @@ what it does. A refusal is an exception from surveys/errors.py carrying its mess
 
 import hashlib
 import logging
+from collections import Counter
 from datetime import timedelta
 
 from django.conf import settings
@@ -18,12 +19,29 @@ from django.db.models import Max
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from accounts.models import email_is_verified
+from accounts.models import default_retention_days, email_is_verified
 
-from . import tallies
+from . import events, receipts, tallies
 from .answers import clean_answer
-from .errors import LimitReached, NoOptions, SurveyClosed, SurveyNotEditable, WrongStatus
-from .models import Answer, Export, Option, Question, Submission, Survey, new_public_token
+from .errors import (
+    EditsOff,
+    LimitReached,
+    NoOptions,
+    SurveyClosed,
+    SurveyNotEditable,
+    WrongStatus,
+)
+from .models import (
+    Answer,
+    Event,
+    Export,
+    Option,
+    Question,
+    Submission,
+    Survey,
+    new_public_token,
+)
+from .signals import version_created
 from .structure import questions_with_options, survey_structure
 
 logger = logging.getLogger("canvass.surveys")
@@ -34,7 +52,20 @@ MAX_SURVEYS_PER_OWNER = 1000
 MAX_QUESTIONS_PER_SURVEY = 200
 MAX_OPTIONS_PER_QUESTION = 100
 # What update_survey changes; the structure changes through the question services.
-SURVEY_SETTINGS = ("title", "closes_at", "max_responses", "one_response_per_browser")
+SURVEY_SETTINGS = (
+    "title",
+    "closes_at",
+    "max_responses",
+    "one_response_per_browser",
+    "respondents_can_edit",
+    "retention_days",
+    "record_day_only",
+    "contact",
+)
+# What a new version and a copy keep of the survey they come from.
+CARRIED_SETTINGS = SURVEY_SETTINGS[3:]
+# Ten years: longer is "keep", which is no limit at all.
+MAX_RETENTION_DAYS = 3650
 
 
 def publish_problems(questions):
@@ -90,7 +121,9 @@ def _check_room_for_surveys(owner):
 @transaction.atomic
 def create_survey(*, owner, title):
     _check_room_for_surveys(owner)
-    survey = Survey.objects.create(owner=owner, title=title)
+    survey = Survey.objects.create(
+        owner=owner, title=title, retention_days=default_retention_days(owner)
+    )
     logger.info("survey created survey=%s owner=%s", survey.pk, owner.pk)
     return survey
 
@@ -103,6 +136,9 @@ def _check_settings(changes):
     limit = changes.get("max_responses")
     if limit is not None and limit < 1:
         errors["max_responses"] = "At least one response."
+    days = changes.get("retention_days")
+    if days is not None and not 0 <= days <= MAX_RETENTION_DAYS:
+        errors["retention_days"] = f"From 0 to {MAX_RETENTION_DAYS} days, or empty to keep them."
     if errors:
         raise ValidationError(errors)
 
@@ -110,8 +146,9 @@ def _check_settings(changes):
 @transaction.atomic
 def update_survey(*, survey, **changes):
     """Change any of SURVEY_SETTINGS: the title, the closing rules (a close date in the
-    future, a response limit of at least one) and one-response-per-browser. They can change
-    at any time: no stored answer refers to them. Raises ValidationError by field."""
+    future, a response limit of at least one), one-response-per-browser and what
+    respondents may do and what is kept of them. They can change at any time: no stored
+    answer refers to them. Raises ValidationError by field."""
     unknown = set(changes) - set(SURVEY_SETTINGS)
     if unknown:
         raise TypeError(f"not survey settings: {sorted(unknown)}")
@@ -242,18 +279,25 @@ def publish_survey(*, survey):
         )
     if problems:
         raise ValidationError(problems)
+    previous = None
     if locked.previous_version_id:
-        survey.public_token = _take_over_link(locked.previous_version_id)
+        previous = Survey.objects.select_for_update().get(pk=locked.previous_version_id)
+        survey.public_token = _take_over_link(previous)
     survey.status = Survey.Status.ACTIVE
     survey.started_at = timezone.now()
     survey.save(update_fields=["status", "started_at", "public_token", "updated_at"])
+    if previous is not None:
+        # Told to both: the old version's listeners learn where answers go from now on.
+        started = {"previous_version": previous.pk, "new_version": survey.pk}
+        for version in (previous, survey):
+            events.record(version, Event.Type.VERSION_STARTED, started)
     logger.info("survey published survey=%s owner=%s", survey.pk, survey.owner_id)
 
 
-def _take_over_link(previous_pk):
-    """Close the previous version and hand its public link to its successor, so the link
-    already shared keeps working and each version's answers stay with its own questions."""
-    previous = Survey.objects.select_for_update().get(pk=previous_pk)
+def _take_over_link(previous):
+    """Close the previous version (locked) and hand its public link to its successor, so
+    the link already shared keeps working and each version's answers stay with its own
+    questions."""
     token = previous.public_token
     previous.public_token = new_public_token()
     if previous.is_active:
@@ -271,6 +315,7 @@ def close_survey(*, survey):
     survey.status = Survey.Status.CLOSED
     survey.closed_at = timezone.now()
     survey.save(update_fields=["status", "closed_at", "updated_at"])
+    events.record(survey, Event.Type.SURVEY_CLOSED, {"reason": "closed by its creator"})
     logger.info("survey closed survey=%s owner=%s", survey.pk, survey.owner_id)
 
 
@@ -284,6 +329,7 @@ def reopen_survey(*, survey):
     if survey.closes_at and survey.closes_at <= timezone.now():
         survey.closes_at = None
     survey.save(update_fields=["status", "closed_at", "closes_at", "updated_at"])
+    events.record(survey, Event.Type.SURVEY_REOPENED)
     logger.info("survey reopened survey=%s owner=%s", survey.pk, survey.owner_id)
 
 
@@ -303,7 +349,11 @@ def duplicate_survey(*, survey, owner):
     """A new draft with the same questions and options, and none of the responses."""
     _check_room_for_surveys(owner)
     title_length = Survey._meta.get_field("title").max_length
-    copy = Survey.objects.create(owner=owner, title=f"Copy of {survey.title}"[:title_length])
+    copy = Survey.objects.create(
+        owner=owner,
+        title=f"Copy of {survey.title}"[:title_length],
+        **{name: getattr(survey, name) for name in CARRIED_SETTINGS},
+    )
     _copy_structure(survey, copy)
     return copy
 
@@ -325,9 +375,10 @@ def new_version(*, survey):
             title=survey.title,
             previous_version=survey,
             version=survey.version + 1,
-            one_response_per_browser=survey.one_response_per_browser,
+            **{name: getattr(survey, name) for name in CARRIED_SETTINGS},
         )
         _copy_structure(survey, draft)
+        version_created.send(sender=Survey, previous=survey, draft=draft)
     return draft
 
 
@@ -335,11 +386,24 @@ def new_version(*, survey):
 
 
 def _close_by_rule(survey, reason):
-    closed = Survey.objects.filter(pk=survey.pk, status=Survey.Status.ACTIVE).update(
-        status=Survey.Status.CLOSED, closed_at=timezone.now()
-    )
+    with transaction.atomic():
+        closed = Survey.objects.filter(pk=survey.pk, status=Survey.Status.ACTIVE).update(
+            status=Survey.Status.CLOSED, closed_at=timezone.now()
+        )
+        if closed:
+            events.record(survey, Event.Type.SURVEY_CLOSED, {"reason": reason})
     if closed:
         logger.info("survey closed automatically survey=%s reason=%s", survey.pk, reason)
+
+
+def _check_open(survey):
+    """Raise SurveyClosed unless `survey` takes answers now; a close date that has passed
+    closes it."""
+    if not survey.is_active:
+        raise SurveyClosed(survey)
+    if survey.closes_at and timezone.now() >= survey.closes_at:
+        _close_by_rule(survey, "close date reached")
+        raise SurveyClosed(survey)
 
 
 def _limit_reached(survey):
@@ -385,15 +449,13 @@ def submit_response(*, survey, token, answers):
 
     `answers` maps question id to what the taker sent: an option id, a list of option ids
     (multiple choice), a text, a number or a rating; optional questions may be left out.
-    Returns (submission, created): a replay of a token already stored returns the stored
-    submission and created=False, whether the first request finished long ago or is
-    committing in parallel right now. Raises SurveyClosed when it takes no answers.
+    Returns (submission, created): a new submission carries `receipt_secret`, the secret of
+    its receipt link (surveys/receipts.py), which is not stored; a replay of a token
+    already stored returns the stored submission and created=False, whether the first
+    request finished long ago or is committing in parallel right now. Raises SurveyClosed
+    when it takes no answers.
     """
-    if not survey.is_active:
-        raise SurveyClosed(survey)
-    if survey.closes_at and timezone.now() >= survey.closes_at:
-        _close_by_rule(survey, "close date reached")
-        raise SurveyClosed(survey)
+    _check_open(survey)
     cleaned = _check_answers(survey, answers)
     try:
         with transaction.atomic():
@@ -405,13 +467,26 @@ def submit_response(*, survey, token, answers):
                 full = True
             else:
                 full = False
-                submission = Submission.objects.create(survey=survey, token=token)
+                code, secret = receipts.new_receipt()
+                submission = Submission.objects.create(
+                    survey=survey,
+                    token=token,
+                    created_at=_moment(survey),
+                    receipt_code=code,
+                    receipt_hash=receipts.digest(secret),
+                )
+                submission.receipt_secret = secret  # for the taker's receipt; never stored
                 rows = list(_answer_rows(submission, cleaned))
                 Answer.objects.bulk_create(rows)
                 tallies.count_submission(
                     survey.pk,
                     question_ids=[question.pk for question in cleaned],
                     option_ids=[row.option_id for row in rows if row.option_id],
+                )
+                events.record(
+                    survey,
+                    Event.Type.RESPONSE_SUBMITTED,
+                    events.response_data(submission, rows),
                 )
     except IntegrityError:
         # The unique (survey, token) constraint fired: this exact submission is stored.
@@ -517,3 +592,121 @@ def delete_export(*, export):
     pk = export.pk
     export.delete()
     logger.info("export deleted export=%s survey=%s", pk, export.survey_id)
+
+
+# --- respondents ------------------------------------------------------------------------
+
+
+def _moment(survey):
+    """Now, or today's midnight (UTC) for a survey that records the day only."""
+    now = timezone.now()
+    if survey.record_day_only:
+        return now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return now
+
+
+def _check_takes_edits(survey):
+    """Raise unless respondents may change their responses to `survey` now (as the
+    database has it: the survey may have closed since the page was shown)."""
+    survey.refresh_from_db(fields=["status", "closes_at", "respondents_can_edit"])
+    if not survey.respondents_can_edit:
+        raise EditsOff(survey)
+    _check_open(survey)
+
+
+def _lock_response(submission):
+    """The submission's row, locked for this transaction; Submission.DoesNotExist once it
+    was withdrawn (by a request that got there first)."""
+    return Submission.objects.select_for_update().get(pk=submission.pk)
+
+
+def _shift_tallies(survey, before, after, *, responses=0):
+    """Move the tallies from the answers `before` to the answers `after` (Answer rows)."""
+    questions = Counter({question: 1 for question in {a.question_id for a in after}})
+    questions.subtract({question: 1 for question in {a.question_id for a in before}})
+    options = Counter(a.option_id for a in after if a.option_id)
+    options.subtract(a.option_id for a in before if a.option_id)
+    tallies.adjust(survey.pk, responses=responses, questions=questions, options=options)
+
+
+def edit_response(*, submission, answers):
+    """Replace a respondent's answers (through their receipt link), under the same rules as
+    a new response, while the survey takes answers and its creator lets respondents change
+    them. Raises SurveyClosed, EditsOff, ValidationError or Submission.DoesNotExist."""
+    survey = submission.survey
+    _check_takes_edits(survey)  # outside the transaction: a passed close date closes it
+    cleaned = _check_answers(survey, answers)
+    with transaction.atomic():
+        submission = _lock_response(submission)
+        before = list(submission.answers.all())
+        submission.answers.all().delete()
+        rows = list(_answer_rows(submission, cleaned))
+        Answer.objects.bulk_create(rows)
+        _shift_tallies(survey, before, rows)
+        submission.edited_at = _moment(survey)
+        submission.save(update_fields=["edited_at"])
+        events.record(survey, Event.Type.RESPONSE_EDITED, events.response_data(submission, rows))
+    logger.info("response edited survey=%s submission=%s", survey.pk, submission.pk)
+    return submission
+
+
+@transaction.atomic
+def delete_response(*, submission, reason):
+    """Delete one response and take it out of the counts: withdrawn by its respondent, or
+    deleted by an operator (`reason` says which, for the log and the webhook)."""
+    survey = submission.survey
+    submission = _lock_response(submission)
+    before = list(submission.answers.all())
+    pk = submission.pk
+    submission.delete()
+    _shift_tallies(survey, before, [], responses=-1)
+    events.record(survey, Event.Type.RESPONSE_DELETED, {"id": pk, "reason": reason})
+    logger.info("response deleted survey=%s submission=%s reason=%s", survey.pk, pk, reason)
+
+
+def withdraw_response(*, submission):
+    """A respondent deletes their own response (receipt link): only while they could still
+    change it. Raises SurveyClosed, EditsOff or Submission.DoesNotExist."""
+    _check_takes_edits(submission.survey)
+    delete_response(submission=submission, reason="withdrawn")
+
+
+def purge_survey_responses(*, survey):
+    """Every response of `survey`, its exports and the events that carried its answers,
+    for good; the survey and its questions stay. Returns (responses, exports) deleted."""
+    with transaction.atomic():
+        survey = _lock(survey)
+        responses = Submission.objects.filter(survey=survey).count()
+        Answer.objects.filter(submission__survey=survey).delete()
+        Submission.objects.filter(survey=survey).delete()
+        exports = 0
+        for export in survey.exports.all():
+            delete_export(export=export)
+            exports += 1
+        Event.objects.filter(survey=survey, type__startswith="response.").delete()
+        tallies.rebuild([survey])
+    return responses, exports
+
+
+def purge_expired_responses(*, now=None, dry_run=False):
+    """Delete the responses of closed surveys whose retention has run out (see
+    purge_survey_responses). Returns [(survey, responses, exports)]; with dry_run, what
+    would go, deleting nothing."""
+    now = now or timezone.now()
+    closed = Survey.objects.filter(
+        status=Survey.Status.CLOSED, retention_days__isnull=False, closed_at__lte=now
+    ).order_by("pk")
+    purged = []
+    for survey in closed.iterator():
+        if survey.purge_at > now or not (survey.submissions.exists() or survey.exports.exists()):
+            continue
+        if dry_run:
+            counts = (survey.submissions.count(), survey.exports.count())
+        else:
+            counts = purge_survey_responses(survey=survey)
+            logger.info(
+                "responses purged survey=%s responses=%s exports=%s retention_days=%s",
+                survey.pk, *counts, survey.retention_days,
+            )  # fmt: skip
+        purged.append((survey, *counts))
+    return purged

@@ -4,10 +4,12 @@ Reading results then costs a sum over a handful of rows per option instead of a 
 every answer. Each submission adds 1 to one randomly chosen shard of its survey's row, of
 each answered question's row and of each chosen option's row, always in the same order
 (survey, questions by id, options by id), so two submissions can wait for each other but
-never deadlock.
+never deadlock. A changed response moves its counts the same way (-1 from what it no
+longer says, +1 to what it now says), a withdrawn one takes them back.
 """
 
 import random
+from collections import Counter
 
 from django.db import connection, transaction
 from django.db.models import Count, Sum
@@ -18,15 +20,18 @@ from .models import Answer, OptionTally, QuestionTally, Submission, SurveyTally
 SHARDS = 8
 
 
-def _upsert(table, key_column, keys, shard):
+def _upsert(table, key_column, deltas, shard):
+    """Add each key's delta ({key: delta}) to its row of `shard`, keys in order."""
+    keys = sorted(key for key, delta in deltas.items() if delta)
     if not keys:
         return
-    rows = ", ".join(["(%s, %s, 1)"] * len(keys))
-    params = [value for key in keys for value in (key, shard)]
+    rows = ", ".join(["(%s, %s, %s)"] * len(keys))
+    params = [value for key in keys for value in (key, shard, deltas[key])]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({key_column}, shard, count) VALUES {rows} "
-            f"ON CONFLICT ({key_column}, shard) DO UPDATE SET count = {table}.count + 1",
+            f"ON CONFLICT ({key_column}, shard) DO UPDATE "
+            f"SET count = {table}.count + excluded.count",
             params,
         )
 
@@ -37,10 +42,21 @@ def submission_count(survey):
 
 def count_submission(survey_id, *, question_ids, option_ids):
     """Call inside the transaction that stores the submission."""
+    adjust(
+        survey_id,
+        responses=1,
+        questions=dict.fromkeys(question_ids, 1),
+        options=Counter(option_ids),
+    )
+
+
+def adjust(survey_id, *, responses, questions, options):
+    """Add `responses` to the survey's count and each delta ({id: delta}) to its question's
+    and option's; inside the transaction of the change."""
     shard = random.randrange(SHARDS)
-    _upsert(SurveyTally._meta.db_table, "survey_id", [survey_id], shard)
-    _upsert(QuestionTally._meta.db_table, "question_id", sorted(question_ids), shard)
-    _upsert(OptionTally._meta.db_table, "option_id", sorted(option_ids), shard)
+    _upsert(SurveyTally._meta.db_table, "survey_id", {survey_id: responses}, shard)
+    _upsert(QuestionTally._meta.db_table, "question_id", questions, shard)
+    _upsert(OptionTally._meta.db_table, "option_id", options, shard)
 
 
 @transaction.atomic

@@ -9,11 +9,11 @@ from django.db import DatabaseError
 from django.urls import reverse
 from django.utils import timezone
 
-from lib.email import send
+from lib.email import EMAIL_RETRIES, send
 
 from . import services
 from .exports import export_file
-from .models import Export
+from .models import Export, Submission
 from .structure import questions_with_options
 
 logger = logging.getLogger("canvass.surveys")
@@ -57,3 +57,23 @@ def sweep_exports():
         build_export.delay(export.pk)
     for export in Export.objects.filter(expires_at__lt=timezone.now()):
         services.delete_export(export=export)
+
+
+@shared_task
+def purge_expired_responses():
+    """Every hour (beat): delete the responses of surveys whose retention has run out."""
+    services.purge_expired_responses()
+
+
+@shared_task(**EMAIL_RETRIES)
+def email_receipt(address, submission_id, link):
+    """The receipt link, to the address its respondent gave: used for this mail only."""
+    submission = Submission.objects.select_related("survey").filter(pk=submission_id).first()
+    if submission is None:
+        return  # withdrawn meanwhile
+    send(
+        "surveys/email/receipt",
+        address,
+        {"survey": submission.survey, "code": submission.receipt_code, "link": link},
+    )
+    logger.info("receipt emailed submission=%s", submission_id)

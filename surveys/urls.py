@@ -25,6 +25,7 @@ urlpatterns = [
     path("<int:pk>/close/", views.survey_close, name="close"),
     path("<int:pk>/reopen/", views.survey_reopen, name="reopen"),
     path("<int:pk>/closing/", views.survey_closing, name="closing"),
+    path("<int:pk>/respondents/", views.survey_respondents, name="respondents"),
     path("<int:pk>/duplicate/", views.survey_duplicate, name="duplicate"),
     path("<int:pk>/delete/", views.survey_delete, name="delete"),
     path("<int:pk>/questions/new/", views.question_create, name="question_create"),

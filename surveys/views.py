@@ -31,7 +31,7 @@ from lib.numbers import parse_id
 from . import exports, services, tallies
 from .access import export_for_owner, option_for_owner, question_for_owner, survey_for_owner
 from .errors import LimitReached, NoOptions, SurveyNotEditable, WrongStatus
-from .forms import ClosingForm, OptionForm, QuestionForm, SurveyForm
+from .forms import ClosingForm, OptionForm, QuestionForm, RespondentsForm, SurveyForm
 from .kinds import MIN_OPTIONS
 from .models import Export, Option, Survey
 from .results import filtered_submissions, readable_responses, results_for, text_answers
@@ -155,6 +155,7 @@ def survey_edit(request, pk):
             "questions": questions,
             "problems": services.publish_problems(questions),
             "closing_form": ClosingForm(instance=survey),
+            "respondents_form": RespondentsForm(instance=survey),
         },
     )
 
@@ -194,9 +195,9 @@ def survey_reopen(request, survey):
     return redirect(survey)
 
 
-@survey_action
-def survey_closing(request, survey):
-    form = ClosingForm(request.POST, instance=survey)
+def _save_settings(request, survey, form, saved):
+    """Save a form of survey settings through update_survey; its errors become messages
+    (the form sits on the results or edit page, which the browser goes back to)."""
     if form.is_valid():
         try:
             services.update_survey(survey=survey, **form.cleaned_data)
@@ -209,8 +210,25 @@ def survey_closing(request, survey):
             for error in errors:
                 messages.error(request, f"{form.fields[field].label}: {error}")
     else:
-        messages.success(request, "Closing rules saved.")
+        messages.success(request, saved)
     return redirect(survey)
+
+
+@survey_action
+def survey_closing(request, survey):
+    return _save_settings(
+        request, survey, ClosingForm(request.POST, instance=survey), "Closing rules saved."
+    )
+
+
+@survey_action
+def survey_respondents(request, survey):
+    return _save_settings(
+        request,
+        survey,
+        RespondentsForm(request.POST, instance=survey),
+        "Saved. The privacy notice takers see says so too.",
+    )
 
 
 @survey_action
@@ -258,6 +276,7 @@ def survey_results(request, pk):
             "total": results.submissions if chose is None else tallies.submission_count(survey),
             "chose": chose,
             "closing_form": ClosingForm(instance=survey),
+            "respondents_form": RespondentsForm(instance=survey),
             "public_url": request.build_absolute_uri(survey.get_public_url()),
             # A replaced version is closed; a running one offers "new version", which
             # returns any draft already made, so only a closed survey needs the lookup.

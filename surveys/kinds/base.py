@@ -4,6 +4,8 @@ kind instead of testing which kind it is."""
 
 from django.core.exceptions import ValidationError
 
+from lib.numbers import plain_number
+
 # The code of an answer the served form can't produce (a foreign option, a value off the
 # scale): the answer form treats it as tampering (400), not as a person's mistake.
 TAMPERED = "invalid_choice"
@@ -42,6 +44,16 @@ class Kind:
     def limits(self, question):
         """Sentences that tell a taker the question's limits ("Tick up to 3.")."""
         return []
+
+    def initial(self, rows):
+        """The form's value for an answer stored as `rows` (its Answer rows), so its
+        respondent can change it."""
+        if self.stores == "option":
+            values = [str(row.option_id) for row in rows]
+            return values if self.several else values[0]
+        if self.stores == "text":
+            return rows[0].text
+        return plain_number(rows[0].number)
 
     def answer_rows(self, value):
         """The Answer fields to store for a cleaned value, one dict per row."""

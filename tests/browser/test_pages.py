@@ -5,6 +5,9 @@ import pytest
 from django.urls import reverse
 
 from dbtools.factories import add_submissions, build_mixed_survey, build_survey
+from integrations import services as integrations
+from integrations.models import Attempt, Delivery, EmailNotification
+from integrations.services import unsubscribe_token
 from surveys import services
 from surveys.models import Export, Question, Survey
 
@@ -45,6 +48,20 @@ def site(alice):
     failed = Export.objects.create(
         survey=closed, format="csv", status="failed", error="The worker stopped."
     )
+    # A webhook with an attempt of every outcome in its log (nothing is sent here).
+    endpoint = integrations.add_endpoint(
+        survey=active, url="https://hooks.example.com/canvass", events=["response.submitted"]
+    )
+    delivery = Delivery.objects.get(pk=integrations.send_test_event(endpoint=endpoint))
+    for outcome in Attempt.Outcome.values:
+        Attempt.objects.create(
+            delivery=delivery,
+            outcome=outcome,
+            status_code={"success": 200, "status": 413}.get(outcome),
+            response_excerpt="<html><body>413 Request Entity Too Large</body></html>",
+            detail="" if outcome in ("success", "status") else f"what {outcome} means",
+        )
+    notification = EmailNotification.objects.create(survey=active, each_response=True)
     return {
         "public": [
             reverse("landing"),
@@ -58,6 +75,7 @@ def site(alice):
             reverse("public:thanks", args=[active.public_token]),
             reverse("public:start", args=[closed.public_token]),
             reverse("public:answer", args=[mixed.public_token]),
+            reverse("integrations:unsubscribe", args=[unsubscribe_token(notification)]),
             "/no-such-page/",
         ],
         "creator": [
@@ -86,6 +104,10 @@ def site(alice):
             reverse("surveys:export_detail", args=[failed.pk]),
             reverse("surveys:question_answers", args=[kinds["short_text"].pk]),
             reverse("surveys:rename", args=[mixed.pk]),
+            reverse("integrations:survey", args=[active.pk]),
+            reverse("integrations:endpoint", args=[endpoint.pk]),
+            reverse("integrations:endpoint", args=[endpoint.pk]) + "?failed=1",
+            reverse("integrations:endpoint_delete", args=[endpoint.pk]),
             reverse("surveys:edit", args=[mixed_draft.pk]),
             reverse(
                 "surveys:question_edit",

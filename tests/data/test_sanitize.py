@@ -18,6 +18,8 @@ from rest_framework.authtoken.models import Token
 from accounts.models import VerifiedEmail
 from dbtools.factories import PASSWORD, UserFactory, build_mixed_survey
 from dbtools.sanitize import INVENTORY, NOT_PERSONAL, sanitize
+from integrations import services as integrations
+from integrations.models import Attempt, Delivery, WebhookEndpoint
 from surveys import services
 from surveys.models import Answer, Question, Submission, Survey
 
@@ -75,6 +77,11 @@ def production_copy():
     )  # fmt: skip
     survey = build_mixed_survey(owner=alice, status=Survey.Status.ACTIVE)
     survey.questions.update(help_text="Ask Alice")
+    endpoint = integrations.add_endpoint(
+        survey=survey, url="https://crm.customer.example/in", events=["response.submitted"]
+    )
+    integrations.rotate_secret(endpoint=endpoint)  # a previous secret too
+    survey.refresh_from_db()
     questions = {q.kind: q for q in survey.questions.prefetch_related("options")}
     Kind = Question.Kind
     services.submit_response(
@@ -90,6 +97,11 @@ def production_copy():
         },
     )
     services.start_export(survey=survey, format="csv")  # built in-process
+    integrations.dispatch_events()
+    Attempt.objects.create(
+        delivery=Delivery.objects.get(), outcome="status", status_code=500,
+        response_excerpt="no such customer: Alice Smith", detail="",
+    )  # fmt: skip
     for label in INVENTORY:
         assert apps.get_model(label).objects.exists(), f"no {label} row to sanitize"
 
@@ -151,6 +163,16 @@ def test_sanitized_copy_holds_no_marker_and_no_credential(production_copy):
     texts = set(Answer.objects.exclude(text="").values_list("pk", "text"))
     assert texts == {(pk, f"Text answer {pk}") for pk, _ in texts} and len(texts) == 2
     assert Answer.objects.filter(number=42).exists()
+
+
+def test_webhooks_in_a_copy_are_paused_with_new_secrets(production_copy):
+    before = WebhookEndpoint.objects.get()
+    sanitize()
+    after = WebhookEndpoint.objects.get()
+    assert after.url == f"https://example.invalid/webhook-{after.pk}" and not after.active
+    assert after.secret.startswith("whsec_") and after.secret != before.secret
+    assert after.previous_secret == "" and after.events == ["response.submitted"]
+    assert not Delivery.objects.exists() and not Attempt.objects.exists()
 
 
 def test_running_surveys_get_new_public_links(production_copy):

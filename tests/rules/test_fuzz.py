@@ -28,9 +28,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dbtools.factories import UserFactory, add_mixed_submissions, build_mixed_survey
+from dbtools.factories import UserFactory, add_mixed_submissions, answer_for, build_mixed_survey
+from integrations import services as integrations
 from surveys import services
 from surveys.models import Question, Survey
+from surveys.receipts import signed_link
 from tests.helpers import api_client, close_response
 
 pytestmark = pytest.mark.django_db
@@ -90,7 +92,8 @@ json_values = st.recursive(
 API_KEYS = [
     "title", "prompt", "kind", "text", "helpText", "required", "minChoices", "maxChoices",
     "minValue", "maxValue", "oneResponsePerBrowser", "answers", "questionId", "optionId",
-    "optionIds", "number",
+    "optionIds", "number", "url", "events", "description", "active", "eachResponse",
+    "dailyDigest", "includeAnswers",
 ]  # fmt: skip
 
 
@@ -140,6 +143,15 @@ QUESTION_FIELDS = ("prompt", "kind", "help_text", "required", "min_choices", "ma
 CLOSING_FIELDS = ("closes_at", "max_responses", "one_response_per_browser")
 
 
+RESPONDENTS_FIELDS = ("respondents_can_edit", "retention_days", "record_day_only", "contact")
+
+
+ENDPOINT_FIELDS = ("url", "description", "events")
+
+
+NOTIFICATION_FIELDS = ("each_response", "daily_digest", "include_answers")
+
+
 ACCOUNT_FIELDS = ("username", "email", "password", "password1", "password2", "old_password",
                   "new_password1", "new_password2", "action", "next")  # fmt: skip
 
@@ -154,6 +166,7 @@ PAGES = [
     Route("accounts:settings"),
     Route("accounts:change_email", fields=ACCOUNT_FIELDS),
     Route("accounts:api_token", fields=ACCOUNT_FIELDS),
+    Route("accounts:retention", fields=("retention_days",)),
     Route("accounts:password_change", fields=ACCOUNT_FIELDS),
     Route("surveys:my_data"),
     Route("accounts:delete_account", fields=ACCOUNT_FIELDS),
@@ -180,6 +193,7 @@ PAGES = [
     Route("surveys:close", args=("survey",)),
     Route("surveys:reopen", args=("survey",)),
     Route("surveys:closing", args=("survey",), fields=CLOSING_FIELDS),
+    Route("surveys:respondents", args=("survey",), fields=RESPONDENTS_FIELDS),
     Route("surveys:duplicate", args=("survey",)),
     Route("surveys:delete", args=("draft",)),
     Route("surveys:question_create", args=("draft",), fields=QUESTION_FIELDS),
@@ -194,6 +208,23 @@ PAGES = [
     Route("public:start", args=("token",)),
     Route("public:answer", args=("token",), fields=("token", "q_1", "q_2", "q_3")),
     Route("public:thanks", args=("token",)),
+    Route("public:privacy", args=("token",)),
+    Route("receipts:show", args=("receipt",)),
+    Route("receipts:edit", args=("receipt",), fields=("token", "q_1", "q_2", "q_3")),
+    Route("receipts:withdraw", args=("receipt",)),
+    Route("receipts:email", args=("receipt",), fields=("email",)),
+    Route("integrations:survey", args=("survey",)),
+    Route("integrations:endpoint_create", args=("survey",), fields=ENDPOINT_FIELDS),
+    Route("integrations:notifications", args=("survey",), fields=NOTIFICATION_FIELDS),
+    Route("integrations:endpoint", args=("endpoint",), query=("failed", "page")),
+    Route("integrations:endpoint_update", args=("endpoint",), fields=ENDPOINT_FIELDS),
+    Route("integrations:endpoint_pause", args=("endpoint",)),
+    Route("integrations:endpoint_rotate", args=("endpoint",)),
+    Route("integrations:endpoint_test", args=("endpoint",)),
+    Route("integrations:endpoint_replay_failed", args=("endpoint",)),
+    Route("integrations:endpoint_delete", args=("endpoint",)),
+    Route("integrations:delivery_replay", args=("delivery",)),
+    Route("integrations:unsubscribe", args=("fuzzed",)),
     Route("health"),
     Route("ping"),
 ]
@@ -216,6 +247,15 @@ API = [
     Route("api:question-detail", args=("draft_question",)),
     Route("api:question-options", args=("draft_question",)),
     Route("api:option-detail", args=("draft_option",)),
+    Route("api:survey-webhooks", args=("survey",)),
+    Route("api:survey-notifications", args=("survey",)),
+    Route("api:webhook-detail", args=("endpoint",)),
+    Route("api:webhook-rotate-secret", args=("endpoint",)),
+    Route("api:webhook-test", args=("endpoint",)),
+    Route("api:webhook-replay-failed", args=("endpoint",)),
+    Route("api:webhook-attempts", args=("endpoint",), query=("failed", "page")),
+    Route("api:delivery-detail", args=("delivery",)),
+    Route("api:delivery-replay", args=("delivery",)),
     Route("api:public-survey", args=("token",)),
     Route("api:public-submit", args=("token",)),
     Route("api:schema"),
@@ -244,8 +284,17 @@ def world(db):
     export, _ = services.start_export(survey=survey, format="csv")  # built in-process
     draft = build_mixed_survey(owner=alice)
     draft_question = draft.questions.get(kind=Question.Kind.MULTIPLE)
+    # Never contacted: nothing sends in these tests (WEBHOOK_SEND_IN_PROCESS is off).
+    endpoint = integrations.add_endpoint(
+        survey=survey, url="https://example.com/hooks", events=["response.submitted"]
+    )
+    questions = survey.questions.prefetch_related("options")
+    submission, _ = services.submit_response(
+        survey=survey, token="fuzzed-taker", answers={q.pk: answer_for(q, 0) for q in questions}
+    )
     return {
         "users": {"anonymous": None, "owner": alice, "other": bob},
+        "receipt": signed_link(submission.receipt_secret),
         "survey": survey.pk,
         "token": survey.public_token,
         "text_question": survey.questions.get(kind=Question.Kind.SHORT_TEXT).pk,
@@ -253,6 +302,8 @@ def world(db):
         "draft": draft.pk,
         "draft_question": draft_question.pk,
         "draft_option": draft_question.options.first().pk,
+        "endpoint": endpoint.pk,
+        "delivery": integrations.send_test_event(endpoint=endpoint),
     }
 
 

@@ -7,11 +7,13 @@ which counts as a failure under CI=true (see tests/conftest.py).
 
 import functools
 import http.client
+import itertools
 import re
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from http.cookiejar import CookieJar
 
 import psycopg
@@ -23,9 +25,19 @@ from scripts.stack import MissingService, Stack, insecure_tls_context
 @pytest.fixture(scope="session")
 def stack():
     try:
-        # Exports found stalled after 8 s, looked for every 4 s: the worker-kill test
-        # needn't wait the five minutes production allows.
-        env = {"EXPORT_STALL_SECONDS": "8", "EXPORT_SWEEP_SECONDS": "4"}
+        # Exports found stalled after 8 s, looked for every 4 s: the worker-kill tests
+        # needn't wait the minutes production allows.
+        env = {
+            "EXPORT_STALL_SECONDS": "8",
+            "EXPORT_SWEEP_SECONDS": "4",
+            # Webhooks go to the tests' receivers on loopback, time out after 2 s, are
+            # retried after a second and swept for every 2 s.
+            "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
+            "WEBHOOK_ALLOW_HTTP": "true",
+            "WEBHOOK_TIMEOUT": "2",
+            "WEBHOOK_RETRY_SCHEDULE": "1,1,1,1,1",
+            "WEBHOOK_SWEEP_SECONDS": "2",
+        }
         with Stack(nodes=2, workers=2, env=env) as running:
             running.manage("load_demo_data")
             yield running
@@ -169,3 +181,31 @@ def answer_form(browser, token):
         number = f'name="{name}" id="id_{name}" type="number"' in page.text
         fields[name] = choice.group(1) if choice else "5" if number else "Fine"
     return fields
+
+
+_addresses = itertools.count()
+
+
+def many_addresses():
+    """A loopback address of its own for each taker (127.0.2.1 to 127.0.2.250 in turn), for
+    load that mustn't run into the per-address limit."""
+    return f"127.0.2.{next(_addresses) % 250 + 1}"
+
+
+def take(stack, token, source="127.0.0.1"):
+    """One taker through NGINX: GET the form, POST it; (status, request id, token)."""
+    browser = Browser(stack.url, source=source)
+    fields = answer_form(browser, token)
+    if "token" not in fields:
+        page = browser.get(f"/s/{token}/answer/")
+        raise AssertionError(
+            f"no answer form: {page.status} {page.url} "
+            + (stack.logs / "nginx.error.log").read_text()[-2500:]
+        )
+    response = browser.post(f"/s/{token}/answer/", fields)
+    return response.status, response.headers.get("X-Request-ID"), fields["token"].split(":")[0]
+
+
+def in_parallel(count, job, threads=8):
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(lambda _: job(), range(count)))

@@ -3,47 +3,18 @@ every worker of both nodes, a node or a worker can die and nothing acknowledged 
 Redis can stop and takers keep answering, and a big export runs in the background without
 starving takers. Each test leaves the cluster as it found it."""
 
-import itertools
 import json
 import re
 import statistics
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from scripts.stack import kill
 
-from .conftest import Browser, answer_form, log, wait_until
-
-_addresses = itertools.count()
-
-
-def many_addresses():
-    """A loopback address of its own for each taker (127.0.2.1 to 127.0.2.250 in turn), for
-    load that mustn't run into the per-address limit."""
-    return f"127.0.2.{next(_addresses) % 250 + 1}"
-
-
-def take(stack, token, source="127.0.0.1"):
-    """One taker through NGINX: GET the form, POST it; (status, request id, token)."""
-    browser = Browser(stack.url, source=source)
-    fields = answer_form(browser, token)
-    if "token" not in fields:
-        page = browser.get(f"/s/{token}/answer/")
-        raise AssertionError(
-            f"no answer form: {page.status} {page.url} "
-            + (stack.logs / "nginx.error.log").read_text()[-2500:]
-        )
-    response = browser.post(f"/s/{token}/answer/", fields)
-    return response.status, response.headers.get("X-Request-ID"), fields["token"].split(":")[0]
-
-
-def in_parallel(count, job, threads=8):
-    with ThreadPoolExecutor(threads) as pool:
-        return list(pool.map(lambda _: job(), range(count)))
+from .conftest import Browser, answer_form, in_parallel, log, many_addresses, take, wait_until
 
 
 def node_access_logs(stack):

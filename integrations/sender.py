@@ -1,0 +1,53 @@
+"""Without a broker (the embedded default: `make run`), a thread of the web process stands
+in for the workers and beat: woken when an event commits or a creator asks, and every
+WEBHOOK_SWEEP_SECONDS after that, it does what the dispatch task and the tasks it queues do,
+outside any request. The outbox is in the database, so nothing is lost
+with the process: the next one, a worker or `manage.py send_webhooks` sends what waited.
+"""
+
+import logging
+import threading
+
+from django.conf import settings
+from django.db import connections
+
+logger = logging.getLogger("canvass.integrations")
+
+_wakeup = threading.Event()
+_started = threading.Lock()
+_thread = None
+
+
+def wake():
+    """Start the thread if it isn't running, and have it send now."""
+    global _thread
+    with _started:
+        if _thread is None or not _thread.is_alive():
+            _thread = threading.Thread(target=_run, name="canvass-webhooks", daemon=True)
+            _thread.start()
+    _wakeup.set()
+
+
+def _run():
+    while True:
+        _wakeup.wait(settings.WEBHOOK_SWEEP_SECONDS)
+        _wakeup.clear()
+        if not settings.WEBHOOK_SEND_IN_PROCESS:  # turned off since (tests do): stop
+            return
+        try:
+            _send_round()
+        except Exception:  # the thread must outlive one bad round; the next retries it
+            logger.exception("in-process webhook sender failed")
+        finally:
+            connections.close_all()
+
+
+def _send_round():
+    """What the dispatch task and the tasks it queues do, here; one email that fails
+    (after its retries) doesn't stop the rest."""
+    from . import services, tasks
+
+    for event_id in services.dispatch_events():
+        tasks.email_response.apply(args=[event_id], throw=False)
+    for batch in services.queue_due():
+        services.attempt_batch(delivery_ids=batch)

@@ -1,0 +1,165 @@
+"""The creator's pages: a survey's webhooks and notifications, an endpoint's delivery log
+with its filters and replays. Every URL is the owner's alone (bob gets a 404)."""
+
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from integrations.models import Delivery, EmailNotification, WebhookEndpoint
+from surveys import services as surveys
+
+from .conftest import deliver_everything, listen
+from .receiver import Receiver
+
+
+def respond(survey):
+    surveys.submit_response(
+        survey=survey,
+        token=uuid.uuid4().hex,
+        answers={q.pk: q.options.first().pk for q in survey.questions.all()},
+    )
+
+
+def test_adding_a_webhook_shows_its_secret_once(alice_client, active_survey, receiver):
+    page = alice_client.get(reverse("integrations:survey", args=[active_survey.pk]))
+    assert page.status_code == 200 and b"No webhooks yet." in page.content
+    response = alice_client.post(
+        reverse("integrations:endpoint_create", args=[active_survey.pk]),
+        {"url": receiver.url, "description": "CRM", "events": ["response.submitted"]},
+        follow=True,
+    )
+    endpoint = WebhookEndpoint.objects.get()
+    assert response.redirect_chain[-1][0] == endpoint.get_absolute_url()
+    assert endpoint.secret.encode() in response.content
+    again = alice_client.get(endpoint.get_absolute_url())
+    assert endpoint.secret.encode() not in again.content
+    listed = alice_client.get(reverse("integrations:survey", args=[active_survey.pk]))
+    assert receiver.url.encode() in listed.content
+
+
+@pytest.mark.parametrize(
+    "data, field, message",
+    [
+        ({"url": "http://10.0.0.1/", "events": ["response.submitted"]}, "url", "private"),
+        ({"url": "not a url", "events": ["response.submitted"]}, "url", "valid URL"),
+        ({"url": "https://example.com/", "events": []}, "events", "required"),
+        ({"url": "https://example.com/", "events": ["survey.deleted"]}, "events", "valid"),
+    ],
+)
+def test_a_bad_webhook_is_refused_with_a_message_and_nothing_stored(
+    alice_client, active_survey, settings, data, field, message
+):
+    settings.WEBHOOK_ALLOWED_NETWORKS = []
+    response = alice_client.post(
+        reverse("integrations:endpoint_create", args=[active_survey.pk]), data
+    )
+    assert response.status_code == 400
+    assert message in " ".join(response.context["endpoint_form"].errors[field])
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_the_log_shows_each_attempt_escaped_with_filters_and_replays(alice_client, active_survey):
+    with Receiver(script=[413, 200]) as receiver:
+        endpoint = listen(active_survey, receiver)
+        respond(active_survey)
+        deliver_everything()
+        page = alice_client.get(endpoint.get_absolute_url())
+        html = page.content.decode()
+        assert "Answered with an error status (413)" in html
+        assert "client_max_body_size" in html  # the hint
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert" not in html
+        delivery = Delivery.objects.get()
+        replay = alice_client.post(reverse("integrations:delivery_replay", args=[delivery.pk]))
+        assert replay.status_code == 302
+        deliver_everything()
+        delivery.refresh_from_db()
+        assert delivery.status == "succeeded"
+        everything = alice_client.get(endpoint.get_absolute_url()).content.decode()
+        failures = alice_client.get(endpoint.get_absolute_url() + "?failed=1").content.decode()
+        assert everything.count('class="attempt ') == 2
+        assert failures.count('class="attempt ') == 1 and "(413)" in failures
+
+
+def test_pause_resume_rotate_test_and_delete(alice_client, endpoint, receiver):
+    url = endpoint.get_absolute_url()
+    alice_client.post(reverse("integrations:endpoint_pause", args=[endpoint.pk]))
+    endpoint.refresh_from_db()
+    assert not endpoint.active and endpoint.paused_reason == "Paused by you."
+    assert b"Resume" in alice_client.get(url).content
+    alice_client.post(reverse("integrations:endpoint_pause", args=[endpoint.pk]))
+    endpoint.refresh_from_db()
+    assert endpoint.active
+    old = endpoint.secret
+    rotated = alice_client.post(
+        reverse("integrations:endpoint_rotate", args=[endpoint.pk]), follow=True
+    )
+    endpoint.refresh_from_db()
+    assert endpoint.secret != old and endpoint.secret.encode() in rotated.content
+    alice_client.post(reverse("integrations:endpoint_test", args=[endpoint.pk]))
+    receiver.secret = endpoint.secret
+    deliver_everything()
+    assert receiver.requests[-1]["payload"]["type"] == "webhook.test"
+    confirm = alice_client.get(reverse("integrations:endpoint_delete", args=[endpoint.pk]))
+    assert confirm.status_code == 200 and endpoint.url.encode() in confirm.content
+    alice_client.post(reverse("integrations:endpoint_delete", args=[endpoint.pk]))
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_saving_notifications(alice_client, active_survey):
+    response = alice_client.post(
+        reverse("integrations:notifications", args=[active_survey.pk]),
+        {"each_response": "on", "include_answers": "on"},
+    )
+    assert response.status_code == 302
+    notification = EmailNotification.objects.get()
+    assert notification.each_response and notification.include_answers
+    assert not notification.daily_digest
+    active_survey.refresh_from_db()
+    assert active_survey.sends_events
+
+
+def _owner_only_urls(survey, endpoint, delivery):
+    return [
+        ("get", reverse("integrations:survey", args=[survey.pk])),
+        ("post", reverse("integrations:endpoint_create", args=[survey.pk])),
+        ("post", reverse("integrations:notifications", args=[survey.pk])),
+        ("get", reverse("integrations:endpoint", args=[endpoint.pk])),
+        ("post", reverse("integrations:endpoint_update", args=[endpoint.pk])),
+        ("post", reverse("integrations:endpoint_pause", args=[endpoint.pk])),
+        ("post", reverse("integrations:endpoint_rotate", args=[endpoint.pk])),
+        ("post", reverse("integrations:endpoint_test", args=[endpoint.pk])),
+        ("post", reverse("integrations:endpoint_replay_failed", args=[endpoint.pk])),
+        ("get", reverse("integrations:endpoint_delete", args=[endpoint.pk])),
+        ("post", reverse("integrations:endpoint_delete", args=[endpoint.pk])),
+        ("post", reverse("integrations:delivery_replay", args=[delivery.pk])),
+    ]
+
+
+def test_every_page_is_the_owners_alone(bob_client, client, endpoint, active_survey):
+    respond(active_survey)
+    deliver_everything()
+    delivery = Delivery.objects.get()
+    before = (
+        WebhookEndpoint.objects.values_list("secret", "active", "url").get(),
+        Delivery.objects.values_list("status", "attempts").get(),
+    )
+    for method, url in _owner_only_urls(active_survey, endpoint, delivery):
+        data = {"url": "https://example.com/", "events": ["survey.closed"]}
+        answered = getattr(bob_client, method)(url, data if method == "post" else None)
+        assert answered.status_code == 404, url
+        anonymous = getattr(client, method)(url)
+        assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
+    assert before == (
+        WebhookEndpoint.objects.values_list("secret", "active", "url").get(),
+        Delivery.objects.values_list("status", "attempts").get(),
+    )
+    assert not EmailNotification.objects.exists()
+
+
+def test_actions_take_post_only(alice_client, endpoint):
+    for name in ("endpoint_pause", "endpoint_rotate", "endpoint_test", "endpoint_update"):
+        assert (
+            alice_client.get(reverse(f"integrations:{name}", args=[endpoint.pk])).status_code
+            == 405
+        )
