@@ -39,6 +39,7 @@ class NotificationForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["each_response"].help_text = (
-            f"At most {EmailNotification.cap()} an hour; then one email says how many more came."
-        )
+        cap = EmailNotification.cap()
+        self.fields[
+            "each_response"
+        ].help_text = f"At most {cap} an hour; then one email says how many more came."

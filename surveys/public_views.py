@@ -5,6 +5,7 @@ import logging
 from datetime import timedelta
 from functools import wraps
 
+from celery.exceptions import Retry
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -13,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
+from kombu.exceptions import OperationalError
 
 from lib.proxy import client_ip
 from lib.ratelimit import too_many
@@ -292,8 +294,16 @@ def receipt_email(request, submission, link):
         logger.warning("receipt email rate-limited submission=%s", submission.pk)
         form.add_error("email", "This link was emailed several times this hour. Try later.")
         return _receipt(request, submission, link, email_form=form, status=429)
-    link_url = request.build_absolute_uri(reverse("receipts:show", args=[link]))
-    tasks.email_receipt.delay(form.cleaned_data["email"], submission.pk, link_url)
+    # From SITE_URL, as every email's links: never from the request's Host header.
+    link_url = settings.SITE_URL + reverse("receipts:show", args=[link])
+    try:
+        tasks.email_receipt.delay(form.cleaned_data["email"], submission.pk, link_url)
+    # The broker is down; or, without one, the task ran here and the mail server refused
+    # (its retries, run at once, end in Retry).
+    except (OperationalError, OSError, Retry) as exc:
+        logger.warning("receipt email not sent submission=%s error=%s", submission.pk, exc)
+        form.add_error("email", "The email could not be sent just now. Copy the link instead.")
+        return _receipt(request, submission, link, email_form=form, status=503)
     messages.success(request, "The link is on its way. We didn't keep the address.")
     return redirect("receipts:show", link)
 

@@ -214,6 +214,20 @@ def test_the_link_can_be_emailed_a_few_times_and_the_address_is_not_kept(client,
     assert "me@example.org" not in dump.getvalue()
 
 
+def test_a_mail_server_that_is_down_is_a_clear_503(client, taken, monkeypatch):
+    """Without a broker the email is sent in the request: a refusing mail server is a
+    message on the page, not a 500."""
+    _, path = taken
+
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr("surveys.tasks.send", refuse)
+    response = client.post(path + "email/", {"email": "me@example.org"})
+    assert response.status_code == 503
+    assert "could not be sent just now" in response.text and mail.outbox == []
+
+
 def test_the_creator_sees_that_a_response_was_edited(client, alice_client, active_survey, taken):
     _, path = taken
     page = alice_client.get(reverse("surveys:responses", args=[active_survey.pk]))
