@@ -40,6 +40,5 @@ class NotificationForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         cap = EmailNotification.cap()
-        self.fields[
-            "each_response"
-        ].help_text = f"At most {cap} an hour; then one email says how many more came."
+        hint = f"At most {cap} an hour; then one email says how many more came."
+        self.fields["each_response"].help_text = hint
