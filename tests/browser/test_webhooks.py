@@ -49,6 +49,8 @@ def test_add_a_webhook_test_it_read_the_log_and_replay(
     loopback_receiver.secret = secret
 
     page.get_by_role("button", name="Send a test event").click()
+    # The page the POST leads to first (the sender may deliver before it has loaded).
+    expect(page.get_by_text("Test event sent")).to_be_visible()
     assert loopback_receiver.wait_for(lambda: loopback_receiver.requests, seconds=10)
     page.reload()
     expect(page.get_by_text("Answered with an error status (413)")).to_be_visible()
@@ -59,6 +61,7 @@ def test_add_a_webhook_test_it_read_the_log_and_replay(
 
     # The receiver's limit is raised (its script answers 200 from now on): send it again.
     page.get_by_role("button", name="Send this event again").click()
+    expect(page.get_by_text("sent again.")).to_be_visible()
     assert loopback_receiver.wait_for(lambda: loopback_receiver.delivered(), seconds=10)
     page.reload()
     expect(page.get_by_text("Delivered (200)")).to_be_visible()
