@@ -9,8 +9,8 @@ from . import services, tasks
 
 @receiver(event_recorded)
 def send_soon(sender, event, **kwargs):
-    """A committed event is sent at once, though never in the request that made it (a
-    taker's, often)."""
+    """A committed event is sent within a couple of seconds, never in the request that
+    made it (a taker's, often)."""
     tasks.send_soon()
 
 
