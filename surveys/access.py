@@ -14,7 +14,7 @@ from lib.ratelimit import too_many
 
 from .errors import SurveyClosed
 from .models import Export, Option, Question, Submission, Survey
-from .receipts import digest, secret_from_link
+from .receipts import secret_from_link
 
 
 def survey_for_owner(user, pk):
@@ -44,9 +44,7 @@ def response_behind_receipt(link):
     secret = secret_from_link(link)
     if secret is None:
         raise Http404("tampered receipt link")
-    return get_object_or_404(
-        Submission.objects.select_related("survey"), receipt_hash=digest(secret)
-    )
+    return get_object_or_404(Submission.objects.select_related("survey").by_receipt_secret(secret))
 
 
 def survey_for_takers(token):

@@ -18,6 +18,7 @@ from django.utils.functional import LazyObject, empty
 from .kinds import CHOICES, KINDS
 from .kinds.number import DIGITS as NUMBER_DIGITS
 from .kinds.number import PLACES as NUMBER_PLACES
+from .receipts import digest as receipt_digest
 
 
 def new_public_token():
@@ -254,6 +255,10 @@ class Option(models.Model):
 class SubmissionQuerySet(models.QuerySet):
     def by_receipt_code(self, code):
         return self.filter(receipt_code=code.strip().upper())
+
+    def by_receipt_secret(self, secret):
+        """The response whose receipt link carries `secret` (its digest is stored)."""
+        return self.filter(receipt_hash=receipt_digest(secret))
 
 
 class Submission(models.Model):

@@ -29,7 +29,7 @@ from .access import (
 from .errors import EditsOff, SurveyClosed
 from .forms import AnswerForm, ReceiptEmailForm, TamperedForm
 from .models import Submission
-from .receipts import digest, receipt_path
+from .receipts import receipt_path
 from .results import readable_responses
 from .structure import questions_with_options, survey_structure
 
@@ -168,8 +168,8 @@ def _receipt_context(request, survey):
     )
     if secret is None:
         return {}
-    submission = Submission.objects.filter(receipt_hash=digest(secret)).first()
-    if submission is None or submission.survey_id != survey.pk:
+    submission = survey.submissions.by_receipt_secret(secret).first()
+    if submission is None:
         return {}
     return {
         "receipt_code": submission.receipt_code,
@@ -223,13 +223,35 @@ def receipt(request, submission, link):
     return _receipt(request, submission, link)
 
 
-@receipt_page
+def changing_response(view):
+    """A receipt page that changes the response: refused with 403 when the creator takes no
+    changes and 410 once the survey is closed, whether the survey says so as loaded or the
+    service finds it so when it writes (it reads the survey again, and a close date that
+    has passed closes it). A response withdrawn meanwhile is a 404."""
+
+    @receipt_page
+    @wraps(view)
+    def wrapper(request, submission, link):
+        survey = submission.survey
+        try:
+            if not survey.respondents_can_edit:
+                raise EditsOff(survey)
+            if not survey.is_active:
+                raise SurveyClosed(survey)
+            return view(request, submission, link)
+        except EditsOff as exc:
+            return _refused(request, link, exc, 403)
+        except SurveyClosed as exc:
+            return _refused(request, link, exc, 410)
+        except Submission.DoesNotExist:
+            raise Http404("withdrawn meanwhile") from None
+
+    return wrapper
+
+
+@changing_response
 def receipt_edit(request, submission, link):
     survey = submission.survey
-    if not survey.takes_edits:
-        status = 403 if not survey.respondents_can_edit else 410
-        error = EditsOff(survey) if status == 403 else SurveyClosed(survey)
-        return _refused(request, link, error, status)
     questions = survey_structure(survey)
     context = {"survey": survey, "link": link}
     if request.method != "POST":
@@ -252,35 +274,18 @@ def receipt_edit(request, submission, link):
             {**context, "form": form, "rejected": True},
             status=400,
         )
-    except EditsOff as exc:
-        return _refused(request, link, exc, 403)
-    except SurveyClosed as exc:
-        return _refused(request, link, exc, 410)
-    except Submission.DoesNotExist:
-        raise Http404("withdrawn meanwhile") from None
     messages.success(request, "Your answers were changed.")
     return redirect("receipts:show", link)
 
 
-@receipt_page
+@changing_response
 def receipt_withdraw(request, submission, link):
     survey = submission.survey
     if request.method != "POST":
-        if not survey.takes_edits:
-            status = 403 if not survey.respondents_can_edit else 410
-            error = EditsOff(survey) if status == 403 else SurveyClosed(survey)
-            return _refused(request, link, error, status)
         return render(
             request, "surveys/public/receipt_withdraw.html", {"survey": survey, "link": link}
         )
-    try:
-        services.withdraw_response(submission=submission)
-    except EditsOff as exc:
-        return _refused(request, link, exc, 403)
-    except SurveyClosed as exc:
-        return _refused(request, link, exc, 410)
-    except Submission.DoesNotExist:
-        raise Http404("withdrawn meanwhile") from None
+    services.withdraw_response(submission=submission)
     return render(request, "surveys/public/withdrawn.html", {"survey": survey})
 
 

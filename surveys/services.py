@@ -676,9 +676,11 @@ def purge_survey_responses(*, survey):
     for good; the survey and its questions stay. Returns (responses, exports) deleted."""
     with transaction.atomic():
         survey = _lock(survey)
-        responses = Submission.objects.filter(survey=survey).count()
+        # The answers in one statement first: the submissions' cascade would go through
+        # them in batches of ids.
         Answer.objects.filter(submission__survey=survey).delete()
-        Submission.objects.filter(survey=survey).delete()
+        _, deleted = Submission.objects.filter(survey=survey).delete()
+        responses = deleted.get(Submission._meta.label, 0)
         exports = 0
         for export in survey.exports.all():
             delete_export(export=export)
