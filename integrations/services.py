@@ -25,6 +25,7 @@ from djangorestframework_camel_case.util import camelize
 from standardwebhooks import Webhook
 
 from surveys.errors import LimitReached
+from surveys.events import payload as event_payload
 from surveys.models import Event, Survey
 
 from . import client, policy
@@ -249,13 +250,11 @@ def send_test_event(*, endpoint):
             survey=survey,
             type=Event.Type.TEST,
             dispatched_at=timezone.now(),
-            payload={
-                "type": Event.Type.TEST,
-                "version": Event.PAYLOAD_VERSION,
-                "timestamp": timezone.now().isoformat().replace("+00:00", "Z"),
-                "survey": {"id": survey.pk, "title": survey.title},
-                "data": {"message": "A test event from Canvass: your endpoint works."},
-            },
+            payload=event_payload(
+                survey,
+                Event.Type.TEST,
+                {"message": "A test event from Canvass: your endpoint works."},
+            ),
         )
         delivery = Delivery.objects.create(
             event=event, endpoint=endpoint, next_attempt_at=timezone.now()

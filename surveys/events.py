@@ -30,23 +30,23 @@ def _survey(survey):
     }
 
 
+def payload(survey, type, data=None):
+    """What an event of `type` says, as receivers get it (camelized on the wire)."""
+    return {
+        "type": type,
+        "version": Event.PAYLOAD_VERSION,
+        "timestamp": _when(timezone.now()),
+        "survey": _survey(survey),
+        "data": data or {},
+    }
+
+
 def record(survey, type, data=None):
     """Write the event of `type` (an Event.Type) for `survey`, if anything listens to its
     events; its listeners hear of it once the transaction commits."""
     if not survey.sends_events:
         return None
-    now = timezone.now()
-    event = Event.objects.create(
-        survey=survey,
-        type=type,
-        payload={
-            "type": type,
-            "version": Event.PAYLOAD_VERSION,
-            "timestamp": _when(now),
-            "survey": _survey(survey),
-            "data": data or {},
-        },
-    )
+    event = Event.objects.create(survey=survey, type=type, payload=payload(survey, type, data))
     transaction.on_commit(lambda: event_recorded.send(sender=Event, event=event))
     return event
 
