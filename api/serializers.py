@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from rest_framework import serializers
 
+from surveys.kinds.matrix import MAX_POINTS as MAX_SCALE_POINTS
 from surveys.models import Export, Option, Question, Submission, Survey
 from surveys.services import MAX_OPTIONS_PER_QUESTION, MAX_QUESTIONS_PER_SURVEY
 
@@ -110,6 +111,20 @@ class NumberStatsSerializer(serializers.Serializer):
     nps = StrictIntegerField(allow_null=True)
 
 
+class SpanStatsSerializer(serializers.Serializer):
+    count = StrictIntegerField()
+    earliest = serializers.CharField()
+    median = serializers.CharField()
+    latest = serializers.CharField()
+
+
+class RowResultSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    answered = StrictIntegerField()
+    bars = BarSerializer(many=True)
+    mean = NumberField(allow_null=True)
+
+
 class QuestionResultSerializer(serializers.Serializer):
     id = StrictIntegerField(source="pk")
     kind = serializers.CharField()
@@ -117,6 +132,14 @@ class QuestionResultSerializer(serializers.Serializer):
     answered = StrictIntegerField()
     bars = BarSerializer(many=True, help_text="Options, scale values or number ranges.")
     stats = NumberStatsSerializer(allow_null=True, help_text="Numbers and ratings only.")
+    span = SpanStatsSerializer(
+        allow_null=True, help_text="Dates and times only: ISO 8601, like the answers."
+    )
+    rows = RowResultSerializer(
+        many=True,
+        help_text="Matrix: each row's bars over the scale (and mean on a numeric scale). "
+        "Ranking: each option's mean place, best first (bars count first places).",
+    )
     texts = serializers.ListField(
         child=serializers.CharField(), help_text="Text questions: the newest answers."
     )
@@ -163,6 +186,8 @@ class PublicQuestionSerializer(serializers.Serializer):
     max_choices = StrictIntegerField(allow_null=True)
     min_value = NumberField(allow_null=True)
     max_value = NumberField(allow_null=True)
+    min_date = serializers.DateField(allow_null=True)
+    max_date = serializers.DateField(allow_null=True)
     max_length = StrictIntegerField(
         source="kind_def.max_length", allow_null=True, help_text="Text questions only."
     )
@@ -175,7 +200,9 @@ class PublicSurveySerializer(serializers.Serializer):
 
 class SubmitAnswerSerializer(serializers.Serializer):
     """The answer to one question: exactly one of optionId (single choice), optionIds
-    (multiple choice), text (short or long text) or number (number or rating)."""
+    (multiple choice; a ranking's options, first place first), text (short or long text;
+    a date as 2026-11-28, a time of day as 14:30), number (number or rating) or points (a
+    matrix: row's option id → point on its scale, 1 for the first)."""
 
     question_id = StrictIntegerField(**ID)
     option_id = StrictIntegerField(required=False, **ID)
@@ -184,14 +211,19 @@ class SubmitAnswerSerializer(serializers.Serializer):
     )
     text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     number = NumberField(required=False)
+    points = serializers.DictField(
+        child=StrictIntegerField(min_value=1, max_value=MAX_SCALE_POINTS),
+        required=False,
+        allow_empty=True,
+    )
 
-    VALUES = ("option_id", "option_ids", "text", "number")
+    VALUES = ("option_id", "option_ids", "text", "number", "points")
 
     def validate(self, data):
         given = [name for name in self.VALUES if name in data]
         if len(given) != 1:
             raise serializers.ValidationError(
-                "Give exactly one of optionId, optionIds, text or number."
+                "Give exactly one of optionId, optionIds, text, number or points."
             )
         return {"question_id": data["question_id"], "value": data[given[0]]}
 

@@ -3,7 +3,9 @@
 Development only: factory_boy and Faker are in requirements-dev.txt, not in production.
 """
 
+import random
 import uuid
+from datetime import date
 
 import factory
 from django.contrib.auth import get_user_model
@@ -12,6 +14,8 @@ from factory.django import DjangoModelFactory, Password
 from dbtools.seed import PASSWORD
 from surveys import tallies
 from surveys.kinds import Scale
+from surveys.kinds.matrix import Matrix, points
+from surveys.kinds.ranking import Ranking
 from surveys.models import Answer, Option, Question, Submission, Survey
 
 
@@ -72,6 +76,10 @@ MIXED_QUESTIONS = [
     (Kind.RATING_5, {}, 0),
     (Kind.RATING_10, {"required": False}, 0),
     (Kind.NPS, {"required": False, "help_text": "0 is not at all, 10 extremely likely."}, 0),
+    (Kind.DATE, {"required": False, "min_date": date(2026, 1, 1)}, 0),
+    (Kind.TIME, {"required": False}, 0),
+    (Kind.MATRIX, {"required": False, "scale": "agree"}, 3),
+    (Kind.RANKING, {"required": False}, 3),
 ]
 
 
@@ -99,15 +107,21 @@ def answer_for(question, n):
     would send, as submit_response takes it."""
     options = [o.pk for o in question.options.all()]
     kind = question.kind_def
+    if isinstance(kind, Ranking):
+        return options[n % len(options) :] + options[: n % len(options)]
+    if isinstance(kind, Matrix):
+        return {pk: (n + row) % len(points(question)) + 1 for row, pk in enumerate(options)}
     if kind.has_options and kind.several:
         return sorted({options[n % len(options)], options[(n + 1) % len(options)]})
     if kind.has_options:
         return options[n % len(options)]
-    if kind.stores == "text":
+    if kind.free_text:
         return f"answer {n}"
     if isinstance(kind, Scale):
         return str(kind.values[n % len(kind.values)])
-    return str(n * 7 % 100)
+    if kind.stores == "number":
+        return str(n * 7 % 100)
+    return kind.demo_answer(random.Random(n), [])  # dates and times
 
 
 def add_mixed_submissions(survey, count):

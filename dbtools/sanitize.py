@@ -86,7 +86,10 @@ INVENTORY = {
 
 NOT_PERSONAL = {
     "surveys.Survey": {"status": "draft, active or closed (a database check holds it)"},
-    "surveys.Question": {"kind": "a kind of question (a database check holds it)"},
+    "surveys.Question": {
+        "kind": "a kind of question (a database check holds it)",
+        "scale": "a matrix's scale: one of Canvass's fixed names",
+    },
     "surveys.Export": {"format": "csv or xlsx", "status": "queued, running, done or failed"},
     "surveys.Event": {"type": "an event type's name (Event.Type)"},
     "integrations.WebhookEndpoint": {

@@ -9,12 +9,13 @@ from django.core.exceptions import ValidationError
 
 
 def _is_empty(raw):
-    return raw is None or raw == "" or raw == [] or raw == ()
+    return raw is None or raw == "" or raw == [] or raw == () or raw == {}
 
 
 def clean_answer(question, raw):
     """The value to store for `question` (a QuestionSpec), or None if unanswered. `raw` is
-    what a taker sent: a string, or a list of strings for multiple choice."""
+        what a taker sent: a string, a list of strings for multiple choice, or {option id:
+    value} for a ranking or matrix."""
     value = None if _is_empty(raw) else question.kind_def.clean(question, raw)
     if value is None and question.required:
         raise ValidationError("Please answer this question.", code="required")

@@ -67,20 +67,38 @@ def structure_json(survey, questions):
     }
 
 
+def columns(questions):
+    """(question, its first column, its number of columns) per question, in order: most
+    kinds take one column, a ranking one per place, a matrix one per row."""
+    spans, start = [], 0
+    for question in questions:
+        width = len(question.kind_def.headers(question))
+        spans.append((question, start, width))
+        start += width
+    return spans
+
+
 def row_maker(questions):
-    """A function that turns one submission's answers into one value per question, in
-    question order: the ticked options' texts joined (in the question's order), the text,
-    or the number (a Decimal); "" where unanswered. Answers are (question_id, option_id,
-    text, number) rows. The lookups are built once, not per submission."""
+    """A function that turns one submission's answers into the export's cells (see
+    columns()): the ticked options' texts joined (in the question's order), the text, the
+    number (a Decimal), or what the kind places in its columns; "" where unanswered.
+    Answers are (question_id, option_id, text, number) rows. The lookups are built once,
+    not per submission."""
     option_text = {o.pk: o.text for q in questions for o in q.options.all()}
     option_order = {o.pk: n for q in questions for n, o in enumerate(q.options.all())}
-    column = {q.pk: n for n, q in enumerate(questions)}
+    spans = columns(questions)
+    column = {q.pk: start for q, start, _ in spans}
+    placers = {q.pk: q.kind_def.placer(q) for q in questions if q.kind_def.placer(q)}
+    width = sum(n for _, _, n in spans)
 
     def values(answers):
-        cells = [""] * len(column)
+        cells = [""] * width
         ticked = {}
         for question_id, option_id, text, number in answers:
-            if option_id is not None:
+            if question_id in placers:
+                offset, cell = placers[question_id](option_id, number)
+                cells[column[question_id] + offset] = cell
+            elif option_id is not None:
                 ticked.setdefault(column[question_id], []).append(option_id)
             else:
                 cells[column[question_id]] = text if number is None else number
@@ -119,7 +137,7 @@ def _records(survey, questions, progress=None):
 
 
 def _header(questions):
-    return ["submission", "submitted_at", *(q.prompt for q in questions)]
+    return ["submission", "submitted_at", *(h for q in questions for h in q.kind_def.headers(q))]
 
 
 def response_rows(survey, questions, progress=None):
@@ -205,6 +223,18 @@ def summary_csv(results):
                 writer.writerow([prompt, kind, name, plain_number(getattr(stats, name)), ""])
             if stats.nps is not None:
                 writer.writerow([prompt, kind, "NPS", stats.nps, ""])
+        if question.span:
+            for name in ("earliest", "median", "latest"):
+                writer.writerow([prompt, kind, name, getattr(question.span, name), ""])
+        for row in question.rows:
+            label = safe_cell(row.label)
+            for bar in row.bars:
+                answer = f"{label}: {safe_cell(bar.label)}"
+                writer.writerow([prompt, kind, answer, bar.count, f"{bar.percent:.1f}"])
+            if row.mean is not None:
+                writer.writerow(
+                    [prompt, kind, f"{label}: {question.mean_name}", plain_number(row.mean), ""]
+                )
     return out.getvalue()
 
 

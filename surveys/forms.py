@@ -8,7 +8,7 @@ from django.utils import timezone
 from lib.forms import strict_formfield
 
 from .answers import clean_answer
-from .kinds import KINDS, TAMPERED
+from .kinds import KINDS, TAMPERED, PerOption
 from .models import Option, Question, Survey
 
 
@@ -104,6 +104,10 @@ class QuestionForm(forms.ModelForm):
         widgets = {
             "prompt": forms.TextInput(attrs={"autofocus": True}),
             "kind": forms.RadioSelect,
+            **{
+                name: forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+                for name in ("min_date", "max_date")
+            },
         }
 
     def main_fields(self):
@@ -122,8 +126,11 @@ class OptionForm(forms.ModelForm):
     class Meta:
         model = Option
         fields = ["text"]
-        labels = {"text": "Option"}
         widgets = {"text": forms.TextInput(attrs={"autofocus": True})}
+
+    def __init__(self, *args, word="option", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].label = word.capitalize()  # a matrix's options are its rows
 
 
 class ReceiptEmailForm(forms.Form):
@@ -188,7 +195,18 @@ class AnswerForm(forms.Form):
             self.token = _token_signer(self.survey).unsign(self.data.get("token", ""))
         except signing.BadSignature:
             raise TamperedForm("bad or missing submission token") from None
+        # A ranking or matrix posts one value per option, under names of its own.
+        per_option = {
+            key
+            for name, field in self.fields.items()
+            if isinstance(field.widget, PerOption)
+            for key in field.widget.names(name)
+        }
         for key in self.data:
+            if key in per_option:
+                if len(self.data.getlist(key)) > 1:
+                    raise TamperedForm(f"several answers for {key!r}")
+                continue
             if key.startswith("q_") and key not in self.fields:
                 raise TamperedForm(f"unknown question field {key!r}")
             question = self.questions.get(key)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.functional import LazyObject, empty
 
 from .kinds import CHOICES, KINDS
+from .kinds.matrix import SCALE_CHOICES as MATRIX_SCALES
 from .kinds.number import DIGITS as NUMBER_DIGITS
 from .kinds.number import PLACES as NUMBER_PLACES
 from .receipts import digest as receipt_digest
@@ -188,6 +189,9 @@ class Question(models.Model):
     max_choices = models.PositiveSmallIntegerField(null=True, blank=True)
     min_value = number_field(null=True, blank=True)
     max_value = number_field(null=True, blank=True)
+    min_date = models.DateField(null=True, blank=True)
+    max_date = models.DateField(null=True, blank=True)
+    scale = models.CharField(max_length=12, blank=True, choices=MATRIX_SCALES)
 
     objects = QuestionQuerySet.as_manager()
 
@@ -217,7 +221,11 @@ class Question(models.Model):
         return self.kind_def.describe(self)
 
     def clean(self):
-        for low, high in (("min_choices", "max_choices"), ("min_value", "max_value")):
+        for low, high in (
+            ("min_choices", "max_choices"),
+            ("min_value", "max_value"),
+            ("min_date", "max_date"),
+        ):
             lowest, highest = getattr(self, low), getattr(self, high)
             if lowest is not None and highest is not None and lowest > highest:
                 raise ValidationError({high: "Must not be below the lowest."})
@@ -228,7 +236,7 @@ class Question(models.Model):
         """Settings only mean something for their own kind; keep no stale ones around."""
         for name in self.SETTINGS:
             if name not in self.kind_def.settings:
-                setattr(self, name, None)
+                setattr(self, name, self._meta.get_field(name).get_default())
 
 
 class OptionQuerySet(models.QuerySet):
@@ -297,8 +305,9 @@ class Answer(models.Model):
     )
     # Stored beside the option so the database can enforce one answer per question.
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
-    # Exactly one of these holds the answer: an option (one row per ticked option), a
-    # text, or a number (number and rating questions).
+    # What holds the answer: an option (one row per ticked option), a text (texts, dates,
+    # times), a number (numbers and ratings), or an option with a number (one row per
+    # option: its place in a ranking, the point chosen for a matrix row).
     option = models.ForeignKey(
         Option, null=True, blank=True, on_delete=models.CASCADE, related_name="answers"
     )
@@ -318,7 +327,7 @@ class Answer(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    Q(option__isnull=False, text="", number__isnull=True)
+                    Q(option__isnull=False, text="")
                     | (Q(option__isnull=True, number__isnull=True) & ~Q(text=""))
                     | Q(option__isnull=True, text="", number__isnull=False)
                 ),

@@ -13,10 +13,10 @@ from django.db.models.functions import Coalesce, RowNumber
 from lib.numbers import plain_number
 
 from . import tallies
-from .exports import row_maker
+from .exports import columns, row_maker
 from .kinds import KINDS
 from .models import Answer, Option, Question, Submission
-from .summaries import Bar, NumberStats
+from .summaries import Bar, NumberStats, RowSummary, SpanStats
 
 TEXT_SAMPLES = 3
 
@@ -30,6 +30,8 @@ class QuestionResult:
     answered: int
     bars: list[Bar]
     stats: NumberStats | None = None
+    span: SpanStats | None = None
+    rows: tuple[RowSummary, ...] = ()
     texts: tuple[str, ...] = ()
 
     @property
@@ -42,11 +44,16 @@ class QuestionResult:
 
     @property
     def is_text(self):
-        return self.kind_def.stores == "text"
+        return self.kind_def.free_text
 
     @property
-    def has_options(self):
-        return self.kind_def.has_options
+    def filterable(self):
+        return self.kind_def.filterable
+
+    @property
+    def mean_name(self):
+        """What a row's mean is: a ranking's mean place, or a matrix row's mean."""
+        return self.kind_def.mean_name
 
 
 @dataclass(frozen=True)
@@ -64,24 +71,30 @@ def filtered_submissions(survey, chose=None):
 
 
 def _distributions(answers, questions):
-    """Per numeric question: sorted (value, count) pairs, in one grouped query."""
-    numeric = [q.pk for q in questions if q.kind_def.stores == "number"]
-    distributions = {pk: [] for pk in numeric}
-    if numeric:
+    """Per question of a grouped kind: sorted (value, count) pairs, in one grouped query.
+    The value is the number (numbers, ratings), the text (dates, times), or (option id,
+    number) for kinds that give each option a number (ranking, matrix)."""
+    grouped = [q.pk for q in questions if q.kind_def.grouped]
+    distributions = {pk: [] for pk in grouped}
+    if grouped:
         rows = (
-            answers.filter(question__in=numeric)
-            .values_list("question", "number")
+            answers.filter(question__in=grouped)
+            .values_list("question", "option", "number", "text")
             .annotate(n=Count("id"))
-            .order_by("question", "number")
+            .order_by("question", "option", "number", "text")
         )
-        for question_id, value, n in rows:
+        for question_id, option_id, number, text, n in rows:
+            if option_id is not None:
+                value = (option_id, int(number))
+            else:
+                value = text if number is None else number
             distributions[question_id].append((value, n))
     return distributions
 
 
 def _text_samples(answers, questions):
     """Per text question: its newest few answers, in one query."""
-    text = [q.pk for q in questions if q.kind_def.stores == "text"]
+    text = [q.pk for q in questions if q.kind_def.free_text]
     samples = {pk: [] for pk in text}
     if text:
         newest = Window(RowNumber(), partition_by=F("question"), order_by=F("pk").desc())
@@ -131,7 +144,7 @@ def results_for(survey, *, chose=None):
     results = []
     for number, question in enumerate(questions, start=1):
         n = answered.get(question.pk, 0)
-        bars, stats = question.kind_def.summarize(
+        summary = question.kind_def.summarize(
             question, n, chosen=chosen, distribution=distributions.get(question.pk, [])
         )
         results.append(
@@ -141,8 +154,10 @@ def results_for(survey, *, chose=None):
                 kind=question.kind,
                 prompt=question.prompt,
                 answered=n,
-                bars=bars,
-                stats=stats,
+                bars=summary.bars,
+                stats=summary.stats,
+                span=summary.span,
+                rows=tuple(summary.rows),
                 texts=tuple(samples.get(question.pk, ())),
             )
         )
@@ -161,19 +176,15 @@ def readable_responses(submissions, questions):
     by_submission = {
         pk: [row[1:] for row in rows] for pk, rows in groupby(answers, key=lambda row: row[0])
     }
-    values = row_maker(questions)
+    values, spans = row_maker(questions), columns(questions)
     readable = []
     for submission in submissions:
-        cells = values(by_submission.get(submission.pk, []))
-        readable.append(
-            (
-                submission,
-                [
-                    (q, plain_number(v) if isinstance(v, Decimal) else v)
-                    for q, v in zip(questions, cells, strict=True)
-                ],
-            )
-        )
+        cells = [
+            plain_number(v) if isinstance(v, Decimal) else v
+            for v in values(by_submission.get(submission.pk, []))
+        ]
+        answers = [(q, q.kind_def.readable(q, cells[start : start + n])) for q, start, n in spans]
+        readable.append((submission, answers))
     return readable
 
 

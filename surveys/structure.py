@@ -2,7 +2,7 @@
 so every taker's form and every submission check can skip the database for them."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
 
@@ -31,6 +31,9 @@ class QuestionSpec:
     max_choices: int | None = None
     min_value: Decimal | None = None
     max_value: Decimal | None = None
+    min_date: date | None = None
+    max_date: date | None = None
+    scale: str = ""
 
     @property
     def kind_def(self):
@@ -61,6 +64,9 @@ def spec_for(question):
         max_choices=question.max_choices,
         min_value=question.min_value,
         max_value=question.max_value,
+        min_date=question.min_date,
+        max_date=question.max_date,
+        scale=question.scale,
     )
 
 

@@ -2,7 +2,7 @@
 on plain values: no database here. The kinds of question (surveys/kinds/) use these to
 summarise their answers; surveys/results.py fetches what they summarise."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from lib.numbers import plain_number
@@ -27,6 +27,47 @@ class NumberStats:
     lowest: Decimal
     highest: Decimal
     nps: int | None = None
+
+
+@dataclass(frozen=True)
+class SpanStats:
+    """Earliest, median and latest of dates or times, as stored (ISO 8601 text)."""
+
+    count: int
+    earliest: str
+    median: str
+    latest: str
+
+
+@dataclass(frozen=True)
+class RowSummary:
+    """One row of a matrix (its bars over the scale) or one option of a ranking; `mean`
+    is the row's mean on a numeric scale, or the option's mean place."""
+
+    label: str
+    answered: int
+    bars: list[Bar]
+    mean: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A question's results: its bars, statistics when its answers are numbers (`stats`)
+    or dates and times (`span`), and rows for matrices and rankings."""
+
+    bars: list[Bar] = field(default_factory=list)
+    stats: NumberStats | None = None
+    span: SpanStats | None = None
+    rows: list[RowSummary] = field(default_factory=list)
+
+
+def mean_of(pairs):
+    """The mean of (value, count) pairs, to two places; None if there are none."""
+    count = sum(n for _, n in pairs)
+    if not count:
+        return None
+    total = sum(Decimal(value) * n for value, n in pairs)
+    return (total / count).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def percent(part, whole):

@@ -32,7 +32,7 @@ from . import exports, services, tallies
 from .access import export_for_owner, option_for_owner, question_for_owner, survey_for_owner
 from .errors import LimitReached, NoOptions, SurveyNotEditable, WrongStatus
 from .forms import ClosingForm, OptionForm, QuestionForm, RespondentsForm, SurveyForm
-from .kinds import MIN_OPTIONS
+from .kinds import FILTERABLE, MIN_OPTIONS
 from .models import Export, Option, Survey
 from .results import filtered_submissions, readable_responses, results_for, text_answers
 from .structure import questions_with_options
@@ -45,7 +45,8 @@ SEARCH_LENGTH = 200  # as long as the longest short answer
 
 
 def _chosen_option(request, survey):
-    """The option named by ?chose=, which must belong to `survey`; None when absent."""
+    """The option named by ?chose=, which must belong to `survey` and to a question the
+    results can be filtered by (a choice); None when absent."""
     value = request.GET.get("chose", "")
     if not value:
         return None
@@ -53,7 +54,10 @@ def _chosen_option(request, survey):
     if pk is None:
         raise Http404("not an option")
     return get_object_or_404(
-        Option.objects.select_related("question"), pk=pk, question__survey=survey
+        Option.objects.select_related("question"),
+        pk=pk,
+        question__survey=survey,
+        question__kind__in=FILTERABLE,
     )
 
 
@@ -310,7 +314,7 @@ def survey_responses(request, pk):
 def question_answers(request, pk):
     """The text answers to one question, newest first, searchable, a page at a time."""
     question = question_for_owner(request.user, pk)
-    if question.kind_def.stores != "text":
+    if not question.kind_def.free_text:
         raise Http404("not a text question")
     survey = question.survey
     chose = _chosen_option(request, survey)
@@ -540,7 +544,7 @@ def option_create(request, pk):
     services.ensure_draft(survey)
     if not question.kind_def.has_options:
         return _refused(request, NoOptions(question), survey.get_absolute_url())
-    form = OptionForm(request.POST or None)
+    form = OptionForm(request.POST or None, word=question.kind_def.option_word)
     if form.is_valid():
         try:
             services.add_option(question=question, text=form.cleaned_data["text"])
@@ -567,7 +571,9 @@ def option_edit(request, pk):
     option = option_for_owner(request.user, pk)
     survey = option.question.survey
     services.ensure_draft(survey)
-    form = OptionForm(request.POST or None, instance=option)
+    form = OptionForm(
+        request.POST or None, instance=option, word=option.question.kind_def.option_word
+    )
     if form.is_valid():
         services.update_option(option=option, text=form.cleaned_data["text"])
         messages.success(request, "Option saved.")

@@ -110,6 +110,19 @@ def link_in(message):
 # --- answers ------------------------------------------------------------------------------
 
 
+def form_fields(question, value):
+    """The answer form's fields for `value` as dbtools.factories.answer_for gives it: ticks
+    as a list, a ranking's options in order, a matrix's {row: point}."""
+    name = f"q_{question.pk}"
+    if question.kind == Question.Kind.RANKING:
+        return {f"{name}_{pk}": str(place) for place, pk in enumerate(value, start=1)}
+    if isinstance(value, dict):
+        return {f"{name}_{pk}": str(point) for pk, point in value.items()}
+    if isinstance(value, list):
+        return {name: [str(v) for v in value]}
+    return {name: str(value)}
+
+
 def question_of(survey, kind):
     return survey.questions.get(kind=kind)
 
@@ -134,11 +147,12 @@ def submit_mixed(survey, **answers):
         Kind.RATING_5: 3,
     }
     values = {**defaults, **{Kind(kind): value for kind, value in answers.items()}}
-    services.submit_response(
+    submission, _ = services.submit_response(
         survey=survey,
         token=uuid.uuid4().hex,
         answers={q[kind].pk: value for kind, value in values.items()},
     )
+    return submission
 
 
 def api_submit(client, survey, answers, key="k1"):

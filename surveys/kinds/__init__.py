@@ -10,9 +10,12 @@ A new kind is a Kind subclass in a module here, added to KINDS below, with its a
 template in surveys/templates/surveys/public/kinds/; docs/architecture.md lists the rest.
 """
 
-from .base import TAMPERED, Kind
+from .base import TAMPERED, Kind, PerOption
 from .choice import MIN_OPTIONS, MultipleChoice, SingleChoice
+from .dates import Date, TimeOfDay
+from .matrix import Matrix
 from .number import Number
+from .ranking import Ranking
 from .scale import NetPromoterScore, Rating5, Rating10, Scale
 from .text import LongText, ShortText, Text
 
@@ -28,10 +31,27 @@ KINDS = {
         Rating5(),
         Rating10(),
         NetPromoterScore(),
+        Date(),
+        TimeOfDay(),
+        Matrix(),
+        Ranking(),
     )
 }
+
+# The kinds whose options the results can be filtered by.
+FILTERABLE = [key for key, kind in KINDS.items() if kind.filterable]
 
 # Django's choices for Question.kind: (NAME, (value, label)), e.g. Question.Kind.SINGLE.
 CHOICES = [(kind.key.upper(), (kind.key, kind.label)) for kind in KINDS.values()]
 
-__all__ = ["CHOICES", "KINDS", "MIN_OPTIONS", "TAMPERED", "Kind", "Scale", "Text"]
+__all__ = [
+    "CHOICES",
+    "FILTERABLE",
+    "KINDS",
+    "MIN_OPTIONS",
+    "TAMPERED",
+    "Kind",
+    "PerOption",
+    "Scale",
+    "Text",
+]

@@ -2,9 +2,12 @@
 subclass (surveys/kinds/__init__.py lists them); the rest of Canvass asks the question's
 kind instead of testing which kind it is."""
 
+from django import forms
 from django.core.exceptions import ValidationError
 
 from lib.numbers import plain_number
+
+from ..summaries import Summary
 
 # The code of an answer the served form can't produce (a foreign option, a value off the
 # scale): the answer form treats it as tampering (400), not as a person's mistake.
@@ -15,9 +18,15 @@ class Kind:
     key = ""  # stored in Question.kind
     label = ""  # shown to creators
     has_options = False  # its answers are chosen from Option rows
+    option_word = "option"  # what the builder calls its options
+    filterable = False  # the results can be filtered to takers who chose one of its options
+    mean_name = "mean"  # what the mean of one of its result rows is
+    bars_heading = ""  # what its result bars count, when the label alone doesn't say
     several = False  # a taker may send several values (ticks)
     # The Answer column that holds a value of this kind: "option", "text" or "number".
     stores = "number"
+    free_text = False  # its answers are people's own words (read and searched as such)
+    grouped = False  # its results count its answers by stored value (numbers, dates)
     # The Question fields this kind uses beyond prompt, help text and required, with their
     # labels on the question form, and the heading they are shown under.
     settings = {}
@@ -72,14 +81,71 @@ class Kind:
     # --- results and demo data -----------------------------------------------------------
 
     def summarize(self, question, answered, *, chosen, distribution):
-        """(bars, stats) for the results: `chosen` counts answers per option id,
-        `distribution` is the sorted (value, count) pairs of number answers."""
-        return [], None
+        """Its Summary for the results: `chosen` counts answers per option id,
+        `distribution` is the sorted (value, count) pairs of a grouped kind's answers."""
+        return Summary()
 
     def demo_answer(self, rng, options):
         """A plausible answer for demo data; `options` are (option id, weight) pairs."""
         raise NotImplementedError
 
+    # --- exports and the per-response page -----------------------------------------------
+    # A kind answered one row per option and a number (a ranking's places, a matrix's
+    # points) spreads over several columns; the others take one.
+
+    def headers(self, question):
+        """The export's column headers for `question` (options prefetched)."""
+        return [question.prompt]
+
+    def placer(self, question):
+        """None, or a function (option id, number) → (column among headers(), cell)."""
+        return None
+
+    def readable(self, question, cells):
+        """One text for the per-response page from the question's export cells."""
+        return cells[0]
+
 
 def tampered(message):
     return ValidationError(message, code=TAMPERED)
+
+
+def small_number(raw):
+    """A whole number from an int or from plain ASCII digits (a few: int() of thousands of
+    digits is slow, then an error), else None."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 4:
+        return int(raw)
+    return None
+
+
+class PerOption(forms.Widget):
+    """One value per option of the question, posted as <name>_<option id>: a ranking's
+    places, a matrix's choice per row. Its value is {option id (text): value}, only the
+    ones given."""
+
+    def __init__(self, option_pks):
+        super().__init__()
+        self.option_pks = [str(pk) for pk in option_pks]
+
+    def names(self, name):
+        return [f"{name}_{pk}" for pk in self.option_pks]
+
+    def value_from_datadict(self, data, files, name):
+        values = {pk: data.get(f"{name}_{pk}", "") for pk in self.option_pks}
+        return {pk: value for pk, value in values.items() if value != ""}
+
+    def value_omitted_from_data(self, data, files, name):
+        return not any(key in data for key in self.names(name))
+
+
+class PerOptionField(forms.Field):
+    """A field whose value is {option id: value} (see PerOption); the kind's clean()
+    judges it."""
+
+    def __init__(self, question, **common):
+        super().__init__(widget=PerOption(o.pk for o in question.options), **common)
+
+    def to_python(self, value):
+        return value or {}

@@ -3,7 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from ..summaries import Bar, percent
+from ..summaries import Bar, Summary, percent
 from .base import Kind, tampered
 
 MIN_OPTIONS = 2  # a choice needs something to choose between
@@ -11,6 +11,7 @@ MIN_OPTIONS = 2  # a choice needs something to choose between
 
 class Choice(Kind):
     has_options = True
+    filterable = True
     stores = "option"
     template = "surveys/public/kinds/choice.html"
 
@@ -27,7 +28,7 @@ class Choice(Kind):
 
     def summarize(self, question, answered, *, chosen, distribution):
         counts = [(option, chosen.get(option.pk, 0)) for option in question.options.all()]
-        return [Bar(o.text, n, percent(n, answered), o.pk) for o, n in counts], None
+        return Summary([Bar(o.text, n, percent(n, answered), o.pk) for o, n in counts])
 
     def _choices(self, question):
         return [(str(option.pk), option.text) for option in question.options]

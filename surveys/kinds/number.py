@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from lib.numbers import parse_decimal, plain_number
 
-from ..summaries import bars, number_stats, value_counts
+from ..summaries import Summary, bars, number_stats, value_counts
 from .base import Kind
 
 PLACES = 4  # after the decimal point
@@ -27,6 +27,7 @@ class Number(Kind):
     settings = {"min_value": "Lowest", "max_value": "Highest"}
     settings_legend = "Number: accepted range (optional)"
     template = "surveys/public/kinds/number.html"
+    grouped = True
 
     def form_field(self, question, **common):
         return forms.CharField(strip=False, **common)
@@ -66,7 +67,7 @@ class Number(Kind):
         return described
 
     def summarize(self, question, answered, *, chosen, distribution):
-        return bars(value_counts(distribution), answered), number_stats(distribution)
+        return Summary(bars(value_counts(distribution), answered), number_stats(distribution))
 
     def demo_answer(self, rng, options):
         return 10 * round(rng.triangular(2, 150, 30))

@@ -2,13 +2,14 @@
 
 from django import forms
 
-from ..summaries import bars, number_stats
+from ..summaries import Summary, bars, number_stats
 from .base import Kind, tampered
 from .number import as_decimal
 
 
 class Scale(Kind):
     template = "surveys/public/kinds/scale.html"
+    grouped = True
     low = high = 0
     ends = ("Lowest", "Highest")  # what the two ends of the row mean
     # Demo answers' weights, lowest value first: most people are fairly happy.
@@ -36,7 +37,7 @@ class Scale(Kind):
     def summarize(self, question, answered, *, chosen, distribution):
         counts = dict(distribution)
         pairs = [(str(value), counts.get(value, 0)) for value in self.values]
-        return bars(pairs, answered), number_stats(distribution, nps=self.key == "nps")
+        return Summary(bars(pairs, answered), number_stats(distribution, nps=self.key == "nps"))
 
     def demo_answer(self, rng, options):
         return rng.choices(self.values, weights=self.demo_weights)[0]

@@ -17,6 +17,7 @@ REMARKS = [
 
 class Text(Kind):
     stores = "text"
+    free_text = True
     template = "surveys/public/kinds/text.html"
     max_length = 0
     multiline = False

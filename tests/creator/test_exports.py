@@ -48,6 +48,20 @@ def mixed(alice):
                 q[Kind.SHORT_TEXT].pk: text,
                 q[Kind.NUMBER].pk: "12.50" if n == 0 else n,
                 q[Kind.RATING_5].pk: 1 + n % 5,
+                **(
+                    {
+                        q[Kind.RANKING].pk: [o.pk for o in q[Kind.RANKING].options.all()][::-1],
+                        # rows 1 and 3 on the agreement scale: "Agree", "Strongly disagree"
+                        q[Kind.MATRIX].pk: {
+                            str(row.pk): point
+                            for row, point in zip(
+                                q[Kind.MATRIX].options.all()[::2], (4, 1), strict=True
+                            )
+                        },
+                    }
+                    if n == 0
+                    else {}
+                ),
             },
         )
     return survey, q
@@ -80,8 +94,20 @@ def test_csv_of_every_kind(alice_client, mixed):
     response = alice_client.get(reverse("surveys:export_csv", args=[survey.pk]))
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     header, first = rows[0], rows[1]
-    assert header[2:] == [question.prompt for question in q.values()]
+    # A matrix takes a column per row, a ranking one per place (they come last here).
+    statements = [o.text for o in q[Kind.MATRIX].options.all()]
+    ranked = [o.text for o in q[Kind.RANKING].options.all()]
+    one_column = [question.prompt for question in q.values()][:-2]
+    assert header[2:] == [
+        *one_column,
+        *(f"{q[Kind.MATRIX].prompt} [{row}]" for row in statements),
+        *(f"{q[Kind.RANKING].prompt} [place {n}]" for n in (1, 2, 3)),
+    ]
     column = {kind: 2 + n for n, kind in enumerate(q)}
+    matrix_cells = first[column[Kind.MATRIX] : column[Kind.MATRIX] + 3]
+    assert matrix_cells == ["Agree", "", "Strongly disagree"]
+    assert first[column[Kind.MATRIX] + 3 :] == ranked[::-1]
+    assert rows[2][column[Kind.MATRIX] :] == [""] * 6  # left out by the others
     first_two = [o.text for o in q[Kind.MULTIPLE].options.all()][:2]
     assert first[column[Kind.MULTIPLE]] == "; ".join(first_two)
     assert first[column[Kind.NUMBER]] == "12.5"

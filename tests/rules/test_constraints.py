@@ -46,10 +46,12 @@ def test_database_allows_each_option_once_and_one_text_or_number_per_submission(
         {},
         {"text": "x", "number": 1},
         {"option_index": 0, "text": "x"},
-        {"option_index": 0, "number": 1},
+        {"option_index": 0, "text": "x", "number": 1},
     ],
 )
-def test_database_wants_exactly_one_value_per_answer(active_survey, values):
+def test_database_wants_one_kind_of_value_per_answer(active_survey, values):
+    """Nothing, or a text beside anything else, is refused; an option may carry a number
+    (a ranking's place, a matrix row's point)."""
     question = active_survey.questions.first()
     submission = Submission.objects.create(survey=active_survey, token="t")
     values = dict(values)

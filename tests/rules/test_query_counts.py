@@ -9,13 +9,13 @@ from django.urls import reverse
 
 from dbtools.factories import add_mixed_submissions, answer_for, build_mixed_survey
 from surveys.models import Question, Survey
-from tests.helpers import answer_url, close_response
+from tests.helpers import answer_url, close_response, form_fields
 
 pytestmark = pytest.mark.django_db
 
 SIZES = [
-    pytest.param((1, 2, 1), id="8-questions-2-options-1-submission"),
-    pytest.param((3, 8, 40), id="24-questions-8-options-40-submissions"),
+    pytest.param((1, 2, 1), id="10-questions-2-options-1-submission"),
+    pytest.param((3, 8, 40), id="30-questions-8-options-40-submissions"),
 ]
 
 
@@ -52,7 +52,7 @@ def test_list_page(alice_client, sized, alice, django_assert_num_queries):
 @sizes
 def test_results_page(alice_client, sized, django_assert_num_queries):
     # survey; questions and options, each with its tallied counts summed in the same query;
-    # the submissions tally; the numbers' distribution; the newest texts
+    # the submissions tally; the numbers', dates' and times' distribution; the newest texts
     with django_assert_num_queries(SESSION + 1 + 3 + 2):
         response = get(alice_client, "surveys:results", sized)
     assert response.context["results"].submissions == sized.submissions.count()
@@ -125,8 +125,7 @@ def test_answer_page(client, sized, django_assert_num_queries):
 def test_submit(client, sized, django_assert_num_queries):
     data = {"token": client.get(answer_url(sized)).context["form"].initial["token"]}
     for question in sized.questions.prefetch_related("options"):
-        value = answer_for(question, 0)
-        data[f"q_{question.pk}"] = list(map(str, value)) if isinstance(value, list) else str(value)
+        data.update(form_fields(question, answer_for(question, 0)))
     # survey; submission, its answers in one multi-row insert, three tally upserts (survey,
     # questions, options); the savepoint and its release (the test runs in a transaction,
     # so the submission's own transaction is a savepoint here)

@@ -15,6 +15,7 @@ from dbtools.factories import answer_for, build_mixed_survey
 from surveys import services, tallies
 from surveys.models import Answer, Question, Submission, Survey
 from surveys.results import results_for
+from tests.helpers import form_fields
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -74,10 +75,7 @@ def mixed_form(taker, survey, n):
     html = taker.get(path)
     data = dict(re.findall(r'name="(csrfmiddlewaretoken|token)" value="([^"]+)"', html))
     for question in survey.questions.prefetch_related("options"):
-        value = answer_for(question, n)
-        data[f"q_{question.pk}"] = (
-            [str(v) for v in value] if isinstance(value, list) else str(value)
-        )
+        data.update(form_fields(question, answer_for(question, n)))
     return path, data
 
 

@@ -1,5 +1,6 @@
 import random
 import uuid
+from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
@@ -39,6 +40,30 @@ RUNNING_SURVEY = (
             "How far would you travel, in kilometres?",
             {"kind": Question.Kind.NUMBER, "min_value": 0, "max_value": 2000},
             [],
+        ),
+        (
+            "Which day would suit you best?",
+            {
+                "kind": Question.Kind.DATE,
+                "min_date": date(2026, 12, 1),
+                "max_date": date(2027, 1, 31),
+            },
+            [],
+        ),
+        ("When should the first day start?", {"kind": Question.Kind.TIME}, []),
+        (
+            "How do you feel about last year's offsite?",
+            {"kind": Question.Kind.MATRIX, "scale": "agree", "required": False},
+            [
+                ("The venue was easy to reach", 1),
+                ("There was enough free time", 1),
+                ("The sessions were useful", 1),
+            ],
+        ),
+        (
+            "Put these in order of what matters most to you",
+            {"kind": Question.Kind.RANKING, "required": False},
+            [("Good food", 4), ("Short travel", 3), ("Team activities", 2), ("Quiet rooms", 1)],
         ),
         (
             "Anything else we should know?",
