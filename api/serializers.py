@@ -154,12 +154,21 @@ ID = {"min_value": 1, "max_value": 2**63 - 1}
 
 
 class AnswerSerializer(serializers.Serializer):
-    """One stored answer: an option (one per ticked option), a text or a number."""
+    """One stored answer: an option (one per ticked option), a text, a number, or an
+    option with a number (a ranking's place, a matrix row's point). A file question's
+    text is the file's name and fileUrl downloads it (signed-in owner only)."""
 
     question_id = StrictIntegerField(**ID)
     option_id = StrictIntegerField(allow_null=True, **ID)
     text = serializers.CharField()
     number = NumberField(allow_null=True)
+    file_url = serializers.SerializerMethodField()
+
+    def get_file_url(self, answer) -> str | None:
+        if not hasattr(answer, "upload"):  # prefetched: no query either way
+            return None
+        path = reverse("surveys:upload_download", args=[answer.upload.pk])
+        return self.context["request"].build_absolute_uri(path)
 
 
 class SubmissionSerializer(ModelSerializer):

@@ -173,8 +173,10 @@ class SurveyViewSet(viewsets.ModelViewSet):
     def responses(self, request, pk=None):
         """Submissions, newest first, with their answers."""
         survey = self.get_object()
-        page = self.paginate_queryset(survey.submissions.prefetch_related("answers"))
-        return self.get_paginated_response(SubmissionSerializer(page, many=True).data)
+        page = self.paginate_queryset(survey.submissions.prefetch_related("answers__upload"))
+        return self.get_paginated_response(
+            SubmissionSerializer(page, many=True, context={"request": request}).data
+        )
 
 
 class OwnedPartViewSet(

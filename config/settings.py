@@ -229,9 +229,27 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# Survey forms are small; a body larger than this is refused with 400 before any work is done.
+# Survey forms are small; a body larger than this (files aside) is refused with 400 before
+# any work is done.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+
+# Files takers upload (file questions). UPLOAD_MAX_MB is the one setting the limits come
+# from: the largest file a question may take (each question sets its own limit up to it,
+# 10 MB by default), and with FILE_QUESTIONS_PER_SURVEY the largest request body, which
+# NGINX's client_max_body_size is rendered from (manage.py body_limit).
+UPLOAD_MAX_MB = env_int("UPLOAD_MAX_MB", 10)
+FILE_QUESTIONS_PER_SURVEY = 5
+REQUEST_MAX_BYTES = UPLOAD_MAX_MB * 1024 * 1024 * FILE_QUESTIONS_PER_SURVEY + 2 * (
+    DATA_UPLOAD_MAX_MEMORY_SIZE
+)
+DATA_UPLOAD_MAX_NUMBER_FILES = FILE_QUESTIONS_PER_SURVEY
+# Images are re-encoded without their metadata and downscaled to this many pixels on the
+# long side; a thumbnail is this small. Pillow refuses images of more pixels than this
+# (a decompression bomb: a small file that unpacks to gigabytes).
+UPLOAD_IMAGE_MAX_SIDE = env_int("UPLOAD_IMAGE_MAX_SIDE", 2048)
+UPLOAD_THUMBNAIL_SIDE = 320
+UPLOAD_MAX_PIXELS = env_int("UPLOAD_MAX_PIXELS", 50_000_000)
 
 # HTTPS: the site is served over TLS (by NGINX). On by default unless DEBUG; tests and
 # plain-HTTP development turn it off.

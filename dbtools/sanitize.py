@@ -34,6 +34,7 @@ from surveys.models import (
     Question,
     Submission,
     Survey,
+    Upload,
     new_public_token,
 )
 
@@ -72,6 +73,9 @@ INVENTORY = {
     "surveys.Answer": {"text": "Text answer <id>, where there was text"},
     # Exports: their files live in private storage, not in the database or its backups.
     "surveys.Export": {"file": DELETED, "sha256": DELETED, "error": DELETED},
+    # Uploaded files, the same; their rows are deleted with the names blanked first, so the
+    # deletion removes no file from a storage the copy may share with production.
+    "surveys.Upload": {"file": DELETED, "thumbnail": DELETED, "content_type": DELETED},
     # Events carry answers; their deliveries and attempts (receivers' answers) go with them.
     "surveys.Event": {"event_id": DELETED, "payload": DELETED},
     "integrations.Attempt": {"response_excerpt": DELETED, "detail": DELETED},
@@ -89,6 +93,7 @@ NOT_PERSONAL = {
     "surveys.Question": {
         "kind": "a kind of question (a database check holds it)",
         "scale": "a matrix's scale: one of Canvass's fixed names",
+        "file_types": "a file question's types: Canvass's fixed names",
     },
     "surveys.Export": {"format": "csv or xlsx", "status": "queued, running, done or failed"},
     "surveys.Event": {"type": "an event type's name (Event.Type)"},
@@ -147,7 +152,18 @@ def sanitize():
     VerifiedEmail.objects.update(
         email=Subquery(User.objects.filter(pk=OuterRef("user_id")).values("email")[:1])
     )
-    deleted = (Token, Session, LogEntry, AccessAttempt, AccessLog, AccessFailureLog, Export, Event)
+    Upload.objects.update(file="", thumbnail="")
+    deleted = (
+        Token,
+        Session,
+        LogEntry,
+        AccessAttempt,
+        AccessLog,
+        AccessFailureLog,
+        Export,
+        Event,
+        Upload,
+    )
     for model in deleted:
         counts[str(model._meta.verbose_name_plural).lower()] = model.objects.all().delete()[0]
     _endpoints()

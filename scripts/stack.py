@@ -259,6 +259,7 @@ class Stack:
         self.database_url = self.postgres.url("canvass")
         self.nodes = [None] * nodes  # their Gunicorn masters
         self.worker = self.beat = self.nginx = None
+        self.body_limit = None
 
     @property
     def url(self):
@@ -384,6 +385,8 @@ class Stack:
 
     def _write_site(self, nodes):
         folder = self.root / "nginx"
+        if self.body_limit is None:  # the nodes' own setting, as an operator renders it
+            self.body_limit = self.manage("body_limit").stdout.strip()
         (folder / "canvass.conf").write_text(
             render_site_config(
                 SERVER_NAME="127.0.0.1 localhost",
@@ -399,6 +402,7 @@ class Stack:
                 TLS_CERTIFICATE_KEY=folder / "tls.key",
                 ACCESS_LOG=self.logs / "nginx.access.log",
                 ERROR_LOG=self.logs / "nginx.error.log",
+                CLIENT_MAX_BODY_SIZE=self.body_limit,
             )
         )
 

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from lib.ratelimit import too_many
 
 from .errors import SurveyClosed
-from .models import Export, Option, Question, Submission, Survey
+from .models import Export, Option, Question, Submission, Survey, Upload
 from .receipts import secret_from_link
 
 
@@ -31,6 +31,10 @@ def option_for_owner(user, pk):
 
 def export_for_owner(user, pk):
     return get_object_or_404(Export.objects.owned_by(user), pk=pk)
+
+
+def upload_for_owner(user, pk):
+    return get_object_or_404(Upload.objects.owned_by(user).select_related("answer"), pk=pk)
 
 
 def survey_behind_link(token):

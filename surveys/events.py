@@ -5,10 +5,12 @@ the API's shapes (snake_case here; camelCase on the wire, as the API's): a retri
 sends what was true when it happened.
 """
 
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from .models import Event
+from .models import Event, Upload
 from .signals import event_recorded
 
 
@@ -43,16 +45,23 @@ def payload(survey, type, data=None):
 
 def record(survey, type, data=None):
     """Write the event of `type` (an Event.Type) for `survey`, if anything listens to its
-    events; its listeners hear of it once the transaction commits."""
+    events; its listeners hear of it once the transaction commits. `data` may be a
+    function that makes it: then it is only made when something listens."""
     if not survey.sends_events:
         return None
+    if callable(data):
+        data = data()
     event = Event.objects.create(survey=survey, type=type, payload=payload(survey, type, data))
     transaction.on_commit(lambda: event_recorded.send(sender=Event, event=event))
     return event
 
 
 def response_data(submission, answers):
-    """A submission as the API's responses endpoint shows it: `answers` are Answer rows."""
+    """A submission as the API's responses endpoint shows it: `answers` are saved Answer
+    rows; a file answer links to its download (for the survey's owner)."""
+    uploads = dict(
+        Upload.objects.filter(answer__in=[a.pk for a in answers]).values_list("answer_id", "pk")
+    )
     return {
         "id": submission.pk,
         "created_at": _when(submission.created_at),
@@ -63,6 +72,12 @@ def response_data(submission, answers):
                 "option_id": answer.option_id,
                 "text": answer.text,
                 "number": _number(answer.number),
+                "file_url": (
+                    settings.SITE_URL
+                    + reverse("surveys:upload_download", args=[uploads[answer.pk]])
+                    if answer.pk in uploads
+                    else None
+                ),
             }
             for answer in answers
         ],

@@ -8,8 +8,11 @@ from django.utils import timezone
 from lib.forms import strict_formfield
 
 from .answers import clean_answer
+from .files import FILE_TYPE_CHOICES
 from .kinds import KINDS, TAMPERED, PerOption
+from .kinds.upload import FileUpload
 from .models import Option, Question, Survey
+from .results import stored_files
 
 
 class SurveyForm(forms.ModelForm):
@@ -87,6 +90,13 @@ class RespondentsForm(forms.ModelForm):
 
 
 class QuestionForm(forms.ModelForm):
+    file_types = forms.MultipleChoiceField(
+        label=FileUpload.settings["file_types"],
+        choices=FILE_TYPE_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
     class Meta:
         formfield_callback = strict_formfield
         model = Question
@@ -163,9 +173,12 @@ class AnswerForm(forms.Form):
 
     token = forms.CharField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, survey, questions, token=None, **kwargs):
+    def __init__(self, *args, survey, questions, token=None, kept=(), **kwargs):
+        """`kept`: ids of the file questions whose stored file stays when left out (a
+        respondent changing their answers)."""
         super().__init__(*args, **kwargs)
         self.survey = survey
+        self.kept = set(kept)
         self.questions = {f"q_{question.pk}": question for question in questions}
         self.token = token or uuid.uuid4().hex
         if not self.is_bound:
@@ -179,7 +192,12 @@ class AnswerForm(forms.Form):
         rows = {}
         for answer in submission.answers.all():
             rows.setdefault(answer.question_id, []).append(answer)
-        form = cls(survey=submission.survey, questions=questions, token=submission.token)
+        form = cls(
+            survey=submission.survey,
+            questions=questions,
+            token=submission.token,
+            kept=stored_files(submission),
+        )
         for question in questions:
             if question.pk in rows:
                 form.initial[f"q_{question.pk}"] = question.kind_def.initial(rows[question.pk])
@@ -202,7 +220,16 @@ class AnswerForm(forms.Form):
             if isinstance(field.widget, PerOption)
             for key in field.widget.names(name)
         }
+        for key in self.files:
+            question = self.questions.get(key)
+            if question is None or not question.kind_def.files:
+                raise TamperedForm(f"a file sent as {key!r}")
+            if len(self.files.getlist(key)) > 1:
+                raise TamperedForm(f"several files for {key!r}")
         for key in self.data:
+            question = self.questions.get(key)
+            if question is not None and question.kind_def.files:
+                raise TamperedForm(f"text sent for the file question {key!r}")
             if key in per_option:
                 if len(self.data.getlist(key)) > 1:
                     raise TamperedForm(f"several answers for {key!r}")
@@ -229,10 +256,12 @@ class AnswerForm(forms.Form):
             except ValidationError as exc:
                 if exc.code == TAMPERED:
                     raise TamperedForm(f"{name!r}: {exc.messages[0]}") from None
+                if exc.code == "required" and question.pk in self.kept:
+                    continue  # its stored file stays
                 self.add_error(name, exc)
                 continue
             if value is not None:
                 self.answers[question.pk] = value
-        if not self.errors and not self.answers:
+        if not self.errors and not self.answers and not self.kept:
             raise ValidationError("Answer at least one question.", code="empty")
         return self.cleaned_data

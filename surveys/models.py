@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.core.signals import setting_changed
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce, Length, Trim
 from django.db.models.lookups import GreaterThan
@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import LazyObject, empty
 
+from .files import FILE_TYPES
 from .kinds import CHOICES, KINDS
 from .kinds.matrix import SCALE_CHOICES as MATRIX_SCALES
 from .kinds.number import DIGITS as NUMBER_DIGITS
@@ -192,6 +193,8 @@ class Question(models.Model):
     min_date = models.DateField(null=True, blank=True)
     max_date = models.DateField(null=True, blank=True)
     scale = models.CharField(max_length=12, blank=True, choices=MATRIX_SCALES)
+    file_types = models.JSONField(default=list, blank=True)
+    max_file_mb = models.PositiveSmallIntegerField(null=True, blank=True)
 
     objects = QuestionQuerySet.as_manager()
 
@@ -231,6 +234,13 @@ class Question(models.Model):
                 raise ValidationError({high: "Must not be below the lowest."})
         if self.max_choices == 0:
             raise ValidationError({"max_choices": "At least 1."})
+        unknown = set(self.file_types or ()) - set(FILE_TYPES)
+        if not isinstance(self.file_types, list) or unknown:
+            raise ValidationError({"file_types": f"Choose from {', '.join(FILE_TYPES)}."})
+        if self.max_file_mb is not None and not 1 <= self.max_file_mb <= settings.UPLOAD_MAX_MB:
+            raise ValidationError(
+                {"max_file_mb": f"From 1 to {settings.UPLOAD_MAX_MB} MB on this site."}
+            )
 
     def drop_settings_of_other_kinds(self):
         """Settings only mean something for their own kind; keep no stale ones around."""
@@ -419,6 +429,36 @@ def private_storage():
 def _private_storage_changed(*, setting, **kwargs):
     if setting == "STORAGES":
         private._wrapped = empty
+
+
+class UploadQuerySet(models.QuerySet):
+    def owned_by(self, user):
+        return self.filter(answer__submission__survey__owner=user)
+
+
+class Upload(models.Model):
+    """The file behind a file question's answer (whose text is the file's shown name): in
+    private storage, downloaded only by the survey's owner, as an attachment. Its files
+    are deleted with it (whatever deletes it: a withdrawal, a purge, a deleted survey or
+    account), once the deletion commits."""
+
+    answer = models.OneToOneField(Answer, on_delete=models.CASCADE, related_name="upload")
+    file = models.FileField(storage=private_storage, max_length=300)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sent_size = models.PositiveBigIntegerField()  # before an image was re-encoded
+    thumbnail = models.FileField(storage=private_storage, max_length=300, blank=True)
+
+    objects = UploadQuerySet.as_manager()
+
+    def __str__(self):
+        return self.answer.text
+
+
+@receiver(models.signals.post_delete, sender=Upload)
+def _delete_upload_files(sender, instance, **kwargs):
+    names = [field.name for field in (instance.file, instance.thumbnail) if field]
+    transaction.on_commit(lambda: [private.delete(name) for name in names])
 
 
 class ExportQuerySet(models.QuerySet):

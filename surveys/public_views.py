@@ -27,10 +27,11 @@ from .access import (
     too_many_submissions,
 )
 from .errors import EditsOff, SurveyClosed
+from .files import megabytes
 from .forms import AnswerForm, ReceiptEmailForm, TamperedForm
 from .models import Submission
 from .receipts import receipt_path
-from .results import readable_responses
+from .results import readable_responses, stored_files
 from .structure import questions_with_options, survey_structure
 
 logger = logging.getLogger("canvass.surveys")
@@ -66,6 +67,17 @@ def _taker_token(request, survey):
     return request.get_signed_cookie(
         TAKER_COOKIE, default=None, salt=f"canvass.taker.{survey.public_token}"
     )
+
+
+def _too_large(request):
+    """A body over REQUEST_MAX_BYTES (NGINX refuses it before it gets here; without NGINX
+    this does), told before any of it is read."""
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    return not length.isdigit() or len(length) > 15 or int(length) > settings.REQUEST_MAX_BYTES
+
+
+def _limits():
+    return {"file_limit": megabytes(settings.UPLOAD_MAX_MB * 1024 * 1024)}
 
 
 def _render_form(request, survey, form, status=200, **context):
@@ -106,12 +118,15 @@ def answer(request, survey):
         return _render_form(request, survey, form)
 
     ip = client_ip(request)
+    if _too_large(request):
+        logger.warning("submission too large survey=%s ip=%s", survey.pk, ip)
+        return render(request, "too_large.html", _limits(), status=413)
     if too_many_submissions(survey, ip):
         logger.warning("submission rate-limited survey=%s ip=%s", survey.pk, ip)
         response = render(request, "surveys/public/slow_down.html", {"survey": survey}, status=429)
         response["Retry-After"] = "60"
         return response
-    form = AnswerForm(request.POST, survey=survey, questions=questions)
+    form = AnswerForm(request.POST, request.FILES, survey=survey, questions=questions)
     try:
         form.check_tampering()
         if not form.is_valid():
@@ -257,7 +272,16 @@ def receipt_edit(request, submission, link):
     if request.method != "POST":
         form = AnswerForm.for_response(submission, questions=questions)
         return render(request, "surveys/public/receipt_edit.html", {**context, "form": form})
-    form = AnswerForm(request.POST, survey=survey, questions=questions)
+    if _too_large(request):
+        logger.warning("edit too large submission=%s", submission.pk)
+        return render(request, "too_large.html", _limits(), status=413)
+    form = AnswerForm(
+        request.POST,
+        request.FILES,
+        survey=survey,
+        questions=questions,
+        kept=stored_files(submission),
+    )
     try:
         form.check_tampering()
         if form.token != submission.token:

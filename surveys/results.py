@@ -15,10 +15,24 @@ from lib.numbers import plain_number
 from . import tallies
 from .exports import columns, row_maker
 from .kinds import KINDS
-from .models import Answer, Option, Question, Submission
+from .models import Answer, Option, Question, Submission, Upload
 from .summaries import Bar, NumberStats, RowSummary, SpanStats
 
 TEXT_SAMPLES = 3
+FILE_SAMPLES = 6
+
+
+@dataclass(frozen=True)
+class FileAnswer:
+    """A file question's answer as the pages show it: its name, and the Upload to link
+    to (for the survey's owner) with its thumbnail when it is an image."""
+
+    name: str
+    upload_pk: int
+    has_thumbnail: bool
+
+    def __str__(self):
+        return self.name
 
 
 @dataclass(frozen=True)
@@ -33,6 +47,7 @@ class QuestionResult:
     span: SpanStats | None = None
     rows: tuple[RowSummary, ...] = ()
     texts: tuple[str, ...] = ()
+    files: tuple[FileAnswer, ...] = ()
 
     @property
     def kind_def(self):
@@ -110,6 +125,24 @@ def _text_samples(answers, questions):
     return samples
 
 
+def _file_samples(answers, questions):
+    """Per file question: its newest few files, in one query."""
+    asked = [q.pk for q in questions if q.kind_def.files]
+    samples = {pk: [] for pk in asked}
+    if asked:
+        newest = Window(RowNumber(), partition_by=F("question"), order_by=F("pk").desc())
+        rows = (
+            answers.filter(question__in=asked)
+            .annotate(rank=newest)
+            .filter(rank__lte=FILE_SAMPLES)
+            .order_by("question", "-pk")
+            .values_list("question", "text", "upload", "upload__thumbnail")
+        )
+        for question_id, name, upload, thumbnail in rows:
+            samples[question_id].append(FileAnswer(name, upload, bool(thumbnail)))
+    return samples
+
+
 def _counted_from_tallies(survey):
     """Questions (options prefetched) with the tallied counts: three queries, the sums
     riding on the question and option queries themselves."""
@@ -141,6 +174,7 @@ def results_for(survey, *, chose=None):
         answers = answers.filter(submission__in=filtered.values("pk"))
     distributions = _distributions(answers, questions)
     samples = _text_samples(answers, questions)
+    files = _file_samples(answers, questions)
     results = []
     for number, question in enumerate(questions, start=1):
         n = answered.get(question.pk, 0)
@@ -159,6 +193,7 @@ def results_for(survey, *, chose=None):
                 span=summary.span,
                 rows=tuple(summary.rows),
                 texts=tuple(samples.get(question.pk, ())),
+                files=tuple(files.get(question.pk, ())),
             )
         )
     return SurveyResults(submissions=submissions, questions=results)
@@ -177,15 +212,46 @@ def readable_responses(submissions, questions):
         pk: [row[1:] for row in rows] for pk, rows in groupby(answers, key=lambda row: row[0])
     }
     values, spans = row_maker(questions), columns(questions)
+    uploads = _uploads_of(submissions, questions)
     readable = []
     for submission in submissions:
         cells = [
             plain_number(v) if isinstance(v, Decimal) else v
             for v in values(by_submission.get(submission.pk, []))
         ]
-        answers = [(q, q.kind_def.readable(q, cells[start : start + n])) for q, start, n in spans]
+        answers = [
+            (
+                q,
+                uploads.get((submission.pk, q.pk))
+                or q.kind_def.readable(q, cells[start : start + n]),
+            )
+            for q, start, n in spans
+        ]
         readable.append((submission, answers))
     return readable
+
+
+def _uploads_of(submissions, questions):
+    """(submission id, question id) → FileAnswer, in one query when there are file
+    questions."""
+    if not any(q.kind_def.files for q in questions):
+        return {}
+    rows = Upload.objects.filter(answer__submission__in=submissions).values_list(
+        "answer__submission_id", "answer__question_id", "answer__text", "pk", "thumbnail"
+    )
+    return {
+        (submission, question): FileAnswer(name, pk, bool(thumbnail))
+        for submission, question, name, pk, thumbnail in rows
+    }
+
+
+def stored_files(submission):
+    """The ids of the questions `submission` answered with a file."""
+    return set(
+        Upload.objects.filter(answer__submission=submission).values_list(
+            "answer__question_id", flat=True
+        )
+    )
 
 
 def text_answers(question, *, chose=None, search=""):

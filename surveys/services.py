@@ -8,12 +8,14 @@ what it does. A refusal is an exception from surveys/errors.py carrying its mess
 import hashlib
 import logging
 from collections import Counter
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -31,6 +33,8 @@ from .errors import (
     SurveyNotEditable,
     WrongStatus,
 )
+from .files import storage_name
+from .kinds import FILE_KINDS
 from .models import (
     Answer,
     Event,
@@ -39,8 +43,11 @@ from .models import (
     Question,
     Submission,
     Survey,
+    Upload,
     new_public_token,
+    private,
 )
+from .results import stored_files
 from .signals import version_created
 from .structure import questions_with_options, survey_structure
 
@@ -179,6 +186,14 @@ def _set_details(question, details):
     for name, value in details.items():
         setattr(question, name, value)
     question.drop_settings_of_other_kinds()
+    if question.kind_def.files:
+        # Each file question adds its largest file to the largest request, which NGINX
+        # is configured for (settings.REQUEST_MAX_BYTES).
+        others = question.survey.questions.exclude(pk=question.pk).filter(kind__in=FILE_KINDS)
+        if others.count() >= settings.FILE_QUESTIONS_PER_SURVEY:
+            raise LimitReached(
+                f"A survey can have at most {settings.FILE_QUESTIONS_PER_SURVEY} file questions."
+            )
 
 
 @transaction.atomic
@@ -413,14 +428,17 @@ def _limit_reached(survey):
     return tallies.submission_count(survey) >= survey.max_responses
 
 
-def _check_answers(survey, answers):
+def _check_answers(survey, answers, *, kept=()):
     """The values to store per question (QuestionSpec → value), by the rules of each
-    question's kind; raises ValidationError naming each question that is wrong."""
+    question's kind; raises ValidationError naming each question that is wrong. The
+    questions in `kept` keep a stored answer (a file) when left out."""
     structure = survey_structure(survey)
     if set(answers) - {question.pk for question in structure}:
         raise ValidationError("An answer is for a question this survey doesn't have.", "mismatch")
     cleaned, errors = {}, []
     for number, question in enumerate(structure, start=1):
+        if question.pk in kept and answers.get(question.pk) is None:
+            continue
         try:
             value = clean_answer(question, answers.get(question.pk))
         except ValidationError as exc:
@@ -433,7 +451,7 @@ def _check_answers(survey, answers):
             cleaned[question] = value
     if errors:
         raise ValidationError(errors)
-    if not cleaned:
+    if not cleaned and not kept:
         raise ValidationError("Answer at least one question.", code="empty")
     return cleaned
 
@@ -442,6 +460,49 @@ def _answer_rows(submission, cleaned):
     for question, value in cleaned.items():
         for fields in question.kind_def.answer_rows(value):
             yield Answer(submission=submission, question_id=question.pk, **fields)
+
+
+def _store_answers(submission, cleaned, written):
+    """Insert the Answer rows of `cleaned`, and for file questions save each file (and
+    thumbnail) to private storage with its Upload row; `written` collects the storage
+    names, so the caller can delete them if the transaction fails. The saved answers."""
+    rows = list(_answer_rows(submission, cleaned))
+    Answer.objects.bulk_create(rows)
+    files = {question.pk: value for question, value in cleaned.items() if question.kind_def.files}
+    uploads = []
+    for answer in rows:
+        if answer.question_id not in files:
+            continue
+        received = files[answer.question_id]
+        upload = Upload(
+            answer=answer,
+            content_type=received.content_type,
+            size=len(received.content),
+            sent_size=received.sent_size,
+        )
+        name = storage_name(submission.survey_id, received)
+        written.append(private.save(name, ContentFile(received.content)))
+        upload.file.name = written[-1]
+        if received.thumbnail:
+            name = storage_name(submission.survey_id, received, thumbnail=True)
+            written.append(private.save(name, ContentFile(received.thumbnail)))
+            upload.thumbnail.name = written[-1]
+        uploads.append(upload)
+    Upload.objects.bulk_create(uploads)
+    return rows
+
+
+@contextmanager
+def _files_dropped_on_failure():
+    """Yields a list for the storage names a block writes; if the block fails (its
+    transaction rolled back), they are deleted: no file without its answer."""
+    written = []
+    try:
+        yield written
+    except BaseException:
+        for name in written:
+            private.delete(name)
+        raise
 
 
 def submit_response(*, survey, token, answers):
@@ -458,7 +519,7 @@ def submit_response(*, survey, token, answers):
     _check_open(survey)
     cleaned = _check_answers(survey, answers)
     try:
-        with transaction.atomic():
+        with _files_dropped_on_failure() as written, transaction.atomic():
             if survey.max_responses is not None and _limit_reached(survey):
                 existing = Submission.objects.filter(survey=survey, token=token).first()
                 if existing is not None:
@@ -476,8 +537,7 @@ def submit_response(*, survey, token, answers):
                     receipt_hash=receipts.digest(secret),
                 )
                 submission.receipt_secret = secret  # for the taker's receipt; never stored
-                rows = list(_answer_rows(submission, cleaned))
-                Answer.objects.bulk_create(rows)
+                rows = _store_answers(submission, cleaned, written)
                 tallies.count_submission(
                     survey.pk,
                     question_ids=[question.pk for question in cleaned],
@@ -486,7 +546,7 @@ def submit_response(*, survey, token, answers):
                 events.record(
                     survey,
                     Event.Type.RESPONSE_SUBMITTED,
-                    events.response_data(submission, rows),
+                    lambda: events.response_data(submission, rows),
                 )
     except IntegrityError:
         # The unique (survey, token) constraint fired: this exact submission is stored.
@@ -632,20 +692,24 @@ def _shift_tallies(survey, before, after, *, responses=0):
 def edit_response(*, submission, answers):
     """Replace a respondent's answers (through their receipt link), under the same rules as
     a new response, while the survey takes answers and its creator lets respondents change
-    them. Raises SurveyClosed, EditsOff, ValidationError or Submission.DoesNotExist."""
+    them. A file question left out keeps its stored file; a new file replaces it. Raises
+    SurveyClosed, EditsOff, ValidationError or Submission.DoesNotExist."""
     survey = submission.survey
     _check_takes_edits(survey)  # outside the transaction: a passed close date closes it
-    cleaned = _check_answers(survey, answers)
-    with transaction.atomic():
+    kept = stored_files(submission) - {pk for pk, value in answers.items() if value is not None}
+    cleaned = _check_answers(survey, answers, kept=kept)
+    with _files_dropped_on_failure() as written, transaction.atomic():
         submission = _lock_response(submission)
         before = list(submission.answers.all())
-        submission.answers.all().delete()
-        rows = list(_answer_rows(submission, cleaned))
-        Answer.objects.bulk_create(rows)
+        submission.answers.exclude(question__in=kept).delete()
+        rows = _store_answers(submission, cleaned, written)
+        rows += [answer for answer in before if answer.question_id in kept]
         _shift_tallies(survey, before, rows)
         submission.edited_at = _moment(survey)
         submission.save(update_fields=["edited_at"])
-        events.record(survey, Event.Type.RESPONSE_EDITED, events.response_data(submission, rows))
+        events.record(
+            survey, Event.Type.RESPONSE_EDITED, lambda: events.response_data(submission, rows)
+        )
     logger.info("response edited survey=%s submission=%s", survey.pk, submission.pk)
     return submission
 

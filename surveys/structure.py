@@ -34,6 +34,8 @@ class QuestionSpec:
     min_date: date | None = None
     max_date: date | None = None
     scale: str = ""
+    file_types: tuple[str, ...] = ()
+    max_file_mb: int | None = None
 
     @property
     def kind_def(self):
@@ -67,6 +69,8 @@ def spec_for(question):
         min_date=question.min_date,
         max_date=question.max_date,
         scale=question.scale,
+        file_types=tuple(question.file_types),
+        max_file_mb=question.max_file_mb,
     )
 
 

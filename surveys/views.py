@@ -28,8 +28,14 @@ from django.utils.http import content_disposition_header, urlencode
 
 from lib.numbers import parse_id
 
-from . import exports, services, tallies
-from .access import export_for_owner, option_for_owner, question_for_owner, survey_for_owner
+from . import exports, files, services, tallies
+from .access import (
+    export_for_owner,
+    option_for_owner,
+    question_for_owner,
+    survey_for_owner,
+    upload_for_owner,
+)
 from .errors import LimitReached, NoOptions, SurveyNotEditable, WrongStatus
 from .forms import ClosingForm, OptionForm, QuestionForm, RespondentsForm, SurveyForm
 from .kinds import FILTERABLE, MIN_OPTIONS
@@ -450,6 +456,20 @@ def export_download(request, pk):
 
 
 @login_required
+def upload_download(request, pk):
+    """A file a taker sent, to the survey's owner only; always a download, never shown
+    in the browser (the CSP sandbox covers a browser that would anyway)."""
+    return files.download(upload_for_owner(request.user, pk))
+
+
+@login_required
+def upload_thumbnail(request, pk):
+    """An image answer's thumbnail (re-encoded by Canvass) for the results and responses
+    pages' <img>, to the survey's owner only."""
+    return files.download(upload_for_owner(request.user, pk), thumbnail=True)
+
+
+@login_required
 def survey_export_summary(request, pk):
     survey = survey_for_owner(request.user, pk)
     return HttpResponse(
@@ -504,7 +524,10 @@ def question_edit(request, pk):
     services.ensure_draft(survey)
     form = QuestionForm(request.POST or None, instance=question)
     if form.is_valid():
-        services.update_question(question=question, **form.cleaned_data)
+        try:
+            services.update_question(question=question, **form.cleaned_data)
+        except LimitReached as exc:
+            return _refused(request, exc, survey.get_absolute_url())
         messages.success(request, "Question saved.")
         return redirect("surveys:edit", survey.pk)
     return render(

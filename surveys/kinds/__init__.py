@@ -18,6 +18,7 @@ from .number import Number
 from .ranking import Ranking
 from .scale import NetPromoterScore, Rating5, Rating10, Scale
 from .text import LongText, ShortText, Text
+from .upload import FileUpload
 
 # In the order creators see them.
 KINDS = {
@@ -35,17 +36,21 @@ KINDS = {
         TimeOfDay(),
         Matrix(),
         Ranking(),
+        FileUpload(),
     )
 }
 
 # The kinds whose options the results can be filtered by.
 FILTERABLE = [key for key, kind in KINDS.items() if kind.filterable]
+# The kinds answered with a file.
+FILE_KINDS = [key for key, kind in KINDS.items() if kind.files]
 
 # Django's choices for Question.kind: (NAME, (value, label)), e.g. Question.Kind.SINGLE.
 CHOICES = [(kind.key.upper(), (kind.key, kind.label)) for kind in KINDS.values()]
 
 __all__ = [
     "CHOICES",
+    "FILE_KINDS",
     "FILTERABLE",
     "KINDS",
     "MIN_OPTIONS",

@@ -26,6 +26,9 @@ class Kind:
     # The Answer column that holds a value of this kind: "option", "text" or "number".
     stores = "number"
     free_text = False  # its answers are people's own words (read and searched as such)
+    # Answered with a file: the answer form is sent as multipart, and a respondent who
+    # changes their answers and leaves it out keeps the stored file.
+    files = False
     grouped = False  # its results count its answers by stored value (numbers, dates)
     # The Question fields this kind uses beyond prompt, help text and required, with their
     # labels on the question form, and the heading they are shown under.

@@ -4,6 +4,7 @@ from django import template
 
 from lib.numbers import plain_number
 from surveys.kinds.matrix import points
+from surveys.kinds.upload import accept, max_bytes
 
 register = template.Library()
 
@@ -28,3 +29,14 @@ def per_option(field, question):
 def scale_points(question):
     """A matrix's scale: (value as posted, label) per point."""
     return [(str(n), label) for n, label in enumerate(points(question), start=1)]
+
+
+@register.simple_tag
+def file_accept(question):
+    """The file chooser's accept attribute for a file question (a hint: content decides)."""
+    return accept(question)
+
+
+@register.simple_tag
+def file_max_bytes(question):
+    return max_bytes(question)

@@ -128,3 +128,47 @@ def test_a_ranking_without_javascript_uses_the_numbered_selects(browser, live_se
     places = dict(survey.submissions.get().answers.values_list("option__text", "number"))
     assert places == {"A": 2, "B": 3, "C": 1}
     context.close()
+
+
+def test_upload_a_photo_told_the_limit_before_sending(page, live_server, alice):
+    import io
+
+    from PIL import Image
+
+    from surveys import services
+
+    survey = services.create_survey(owner=alice, title="Photos")
+    services.add_question(
+        survey=survey, prompt="Your photo", kind="file", file_types=["image"], max_file_mb=1
+    )
+    services.publish_survey(survey=survey)
+    page.goto(survey.get_public_url() + "answer/")
+    expect(
+        page.get_by_text("One file: Images (JPEG, PNG, WebP, GIF); up to 1 MB.")
+    ).to_be_visible()
+    check_page(page)
+    chooser = page.get_by_label("1. Your photo")
+    too_big = {"name": "huge.jpg", "mimeType": "image/jpeg", "buffer": b"\xff\xd8\xff" * 700_000}
+    chooser.set_input_files(too_big)
+    message = "This file is 2 MB, over this question’s limit of 1 MB. Choose a smaller one."
+    expect(page.get_by_text(message)).to_be_visible()
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_text(message)).to_be_visible()  # not sent: still on the form
+    assert not survey.submissions.exists()
+    check_page(page)
+
+    photo = io.BytesIO()
+    Image.linear_gradient("L").resize((800, 600)).convert("RGB").save(photo, "JPEG")
+    chooser.set_input_files(
+        {"name": "me.jpg", "mimeType": "image/jpeg", "buffer": photo.getvalue()}
+    )
+    expect(page.get_by_text(message)).to_have_count(0)
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_role("heading", name="Your receipt")).to_be_visible()
+
+    log_in(page.context, live_server, alice)
+    page.goto(f"/surveys/{survey.pk}/")
+    thumbnail = page.locator(".file-answer img")
+    expect(thumbnail).to_be_visible()
+    assert page.evaluate("img => img.naturalWidth", thumbnail.element_handle()) == 320
+    check_page(page)

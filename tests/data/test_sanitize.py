@@ -4,15 +4,19 @@ Every text column of every model is either in the sanitizer's inventory or named
 personal; the scan fills every inventoried column of a realistic copy with markers,
 sanitizes, and reads every cell of every table looking for them."""
 
+import io
+
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from PIL import Image
 from rest_framework.authtoken.models import Token
 
 from accounts.models import VerifiedEmail
@@ -97,6 +101,16 @@ def production_copy():
         },
     )
     services.start_export(survey=survey, format="csv")  # built in-process
+    photos = services.create_survey(owner=alice, title="Alice's photos")
+    photo = services.add_question(survey=photos, prompt="Photo", kind="file")
+    services.publish_survey(survey=photos)
+    image = io.BytesIO()
+    Image.new("RGB", (40, 30)).save(image, "PNG")
+    services.submit_response(
+        survey=photos,
+        token="photo-token",
+        answers={photo.pk: SimpleUploadedFile("alice.png", image.getvalue(), "image/png")},
+    )
     integrations.dispatch_events()
     Attempt.objects.create(
         delivery=Delivery.objects.get(), outcome="status", status_code=500,
@@ -161,7 +175,9 @@ def test_sanitized_copy_holds_no_marker_and_no_credential(production_copy):
     assert not user.has_usable_password()
     assert VerifiedEmail.objects.get().email == user.email
     texts = set(Answer.objects.exclude(text="").values_list("pk", "text"))
-    assert texts == {(pk, f"Text answer {pk}") for pk, _ in texts} and len(texts) == 2
+    assert (
+        texts == {(pk, f"Text answer {pk}") for pk, _ in texts} and len(texts) == 3
+    )  # two texts and a file name
     assert Answer.objects.filter(number=42).exists()
 
 

@@ -260,6 +260,7 @@ def test_exports_responses_page_and_the_api_show_them(alice_client, alice_api, m
         "optionId": options[2].pk,
         "text": "",
         "number": 1,
+        "fileUrl": None,
     } in answers
 
 

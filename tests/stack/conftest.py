@@ -37,6 +37,8 @@ def stack():
             "WEBHOOK_TIMEOUT": "2",
             "WEBHOOK_RETRY_SCHEDULE": "1,1,1,1,1",
             "WEBHOOK_SWEEP_SECONDS": "2",
+            # Files up to 1 MB: NGINX takes bodies up to 7 MiB (5 files and the form).
+            "UPLOAD_MAX_MB": "1",
         }
         with Stack(nodes=2, workers=2, env=env) as running:
             running.manage("load_demo_data")
@@ -56,7 +58,8 @@ def sql(stack):
 
 @pytest.fixture
 def demo_token(sql):
-    return sql("SELECT public_token FROM surveys_survey WHERE status = 'active'")[0][0]
+    # The demo's running survey: the first made (tests add others).
+    return sql("SELECT public_token FROM surveys_survey WHERE status = 'active' ORDER BY id")[0][0]
 
 
 class Response:
@@ -174,13 +177,30 @@ def wait_until(predicate, seconds=20):
 
 def answer_form(browser, token):
     """GET the answer form and fill in every question: the first option or scale value,
-    5 for a number, a short text otherwise."""
+    5 for a number, the earliest date allowed, half past nine, a short text otherwise
+    (a matrix or ranking is left out: the demo's are optional)."""
     page, fields = browser.form_fields(f"/s/{token}/answer/")
     for name in dict.fromkeys(re.findall(r'name="(q_\d+)"', page.text)):
         choice = re.search(rf'name="{name}" value="(\d+)"', page.text)
-        number = f'name="{name}" id="id_{name}" type="number"' in page.text
-        fields[name] = choice.group(1) if choice else "5" if number else "Fine"
+        control = re.search(rf'name="{name}" id="id_{name}" type="(\w+)"([^>]*)', page.text)
+        kind = control.group(1) if control else ""
+        earliest = re.search(r'min="([\d-]+)"', control.group(2)) if control else None
+        if choice:
+            fields[name] = choice.group(1)
+        elif kind == "date":
+            fields[name] = earliest.group(1) if earliest else "2026-12-05"
+        else:
+            fields[name] = {"number": "5", "time": "09:30"}.get(kind, "Fine")
     return fields
+
+
+def answered_by_answer_form(sql, token):
+    """How many answer rows answer_form's submission stores: one per question it fills."""
+    return sql(
+        "SELECT count(*) FROM surveys_question q JOIN surveys_survey s ON s.id = q.survey_id"
+        " WHERE s.public_token = %s AND q.kind NOT IN ('matrix', 'ranking')",
+        token,
+    )[0][0]
 
 
 _addresses = itertools.count()

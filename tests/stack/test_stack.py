@@ -13,7 +13,15 @@ import uuid
 
 import pytest
 
-from .conftest import Browser, answer_form, log, logged, raw_https, wait_until
+from .conftest import (
+    Browser,
+    answer_form,
+    answered_by_answer_form,
+    log,
+    logged,
+    raw_https,
+    wait_until,
+)
 
 
 def test_creator_and_taker_journeys(stack, browser, sql):
@@ -142,8 +150,11 @@ def test_static_files_come_from_nginx(stack, browser):
 def test_body_over_nginx_limit_is_413_and_never_reaches_django(stack, browser, demo_token):
     marker = uuid.uuid4().hex
     path = f"/s/{demo_token}/answer/?m={marker}"
-    response = browser.post(path, {"padding": "x" * (3 * 1024 * 1024)})
+    limit = int(stack.body_limit)  # rendered from the nodes' UPLOAD_MAX_MB
+    assert limit == (1 * 5 + 2) * 1024 * 1024
+    response = browser.post(path, {"padding": "x" * (limit + 1)})
     assert response.status == 413
+    assert "That was too large to send" in response.text  # a page that says so
     assert logged(stack, "nginx.error.log", "client intended to send too large body")
     assert logged(stack, "nginx.access.log", marker)
     assert marker not in log(stack, "gunicorn.access.log")
@@ -158,6 +169,59 @@ def test_body_between_the_limits_gets_djangos_400(stack, browser, demo_token, sq
     assert "couldn't read that request" in response.text
     assert wait_until(lambda: "RequestDataTooBig" in log(stack, "gunicorn.error.log"))
     assert sql("SELECT count(*) FROM surveys_submission") == before
+
+
+def multipart(fields, files):
+    """A multipart/form-data body, as a browser sends a form with files."""
+    boundary = uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+        + f"{value}\r\n".encode()
+        for name, value in fields.items()
+    ]
+    for name, (filename, content) in files.items():
+        head = (
+            f"--{boundary}\r\nContent-Disposition: form-data; "
+            f'name="{name}"; filename="{filename}"\r\nContent-Type: application/pdf\r\n\r\n'
+        )
+        parts.append(head.encode() + content + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+
+
+def test_an_upload_at_its_limit_is_stored_and_one_byte_over_is_told_clearly(stack, sql):
+    token = stack.manage(
+        "shell",
+        "-c",
+        "from django.contrib.auth import get_user_model; from surveys import services; "
+        "owner = get_user_model().objects.get(username='demo'); "
+        "survey = services.create_survey(owner=owner, title='Files'); "
+        "services.add_question(survey=survey, prompt='Your CV', kind='file', "
+        "file_types=['pdf']); "
+        "services.publish_survey(survey=survey); print(survey.public_token)",
+    ).stdout.split()[-1]  # after the shell's own note of what it imported
+    megabyte = 1024 * 1024  # the stack's UPLOAD_MAX_MB, so every file question's limit
+
+    def send(size):
+        taker = Browser(stack.url)
+        page, fields = taker.form_fields(f"/s/{token}/answer/")
+        assert 'data-max-bytes="1048576"' in page.text  # the form says it before upload
+        name = re.search(r'name="(q_\d+)" id="id_q_\d+" type="file"', page.text).group(1)
+        content = b"%PDF-1.4\n" + b"0" * (size - 9)
+        body, headers = multipart(fields, {name: ("cv.pdf", content)})
+        return taker.post(f"/s/{token}/answer/", body, headers)
+
+    over = send(megabyte + 1)
+    assert over.status == 200
+    assert "The file is 1,048,577 bytes, over this question&#x27;s limit of 1 MB." in over.text
+    assert wait_until(
+        lambda: "upload refused reason=too_large" in log(stack, "gunicorn.error.log")
+    )
+    stored = "SELECT count(*) FROM surveys_upload u JOIN surveys_answer a ON a.id = u.answer_id"
+    assert sql(stored) == [(0,)]
+    under = send(megabyte)
+    assert under.status == 200 and "Thank you!" in under.text
+    assert sql(stored + " WHERE u.size = %s", megabyte) == [(1,)]
 
 
 def test_one_request_id_in_all_three_logs(stack, browser):
@@ -223,13 +287,8 @@ def test_killed_worker_loses_no_acknowledged_submission(stack, demo_token, sql):
         " WHERE s.token = ANY(%s)",
         acknowledged,
     )[0][0]
-    # one answer row per question: answer_form fills every question with one value
-    questions = sql(
-        "SELECT count(*) FROM surveys_question q JOIN surveys_survey s ON s.id = q.survey_id"
-        " WHERE s.public_token = %s",
-        demo_token,
-    )[0][0]
-    assert questions == 7 and answers == questions * len(acknowledged)
+    questions = answered_by_answer_form(sql, demo_token)
+    assert questions == 9 and answers == questions * len(acknowledged)
     # The master replaces the killed worker.
     assert wait_until(
         lambda: (

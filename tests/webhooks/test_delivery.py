@@ -42,7 +42,13 @@ def test_an_event_arrives_signed_in_camel_case_and_verifies(endpoint, active_sur
     payload = request["payload"]
     assert payload["type"] == "response.submitted" and payload["version"] == 1
     assert payload["data"]["id"] == submission.pk
-    assert set(payload["data"]["answers"][0]) == {"questionId", "optionId", "text", "number"}
+    assert set(payload["data"]["answers"][0]) == {
+        "questionId",
+        "optionId",
+        "text",
+        "number",
+        "fileUrl",
+    }
     assert request["headers"]["content-type"] == "application/json"
     assert request["headers"]["user-agent"].startswith("Canvass-Webhooks/")
     delivery = Delivery.objects.get()

@@ -86,6 +86,11 @@ DRAFT_SURVEY = (
         ),
         ("Would you use a shared desk?", {}, [("Yes", 1), ("No", 1)]),
         ("What should the new office have?", {"kind": Question.Kind.SHORT_TEXT}, []),
+        (
+            "A photo of your current desk",
+            {"kind": Question.Kind.FILE, "required": False, "file_types": ["image"]},
+            [],
+        ),
     ],
 )
 
