@@ -7,9 +7,10 @@ and 48 megapixels), saved as a camera saves them (JPEG quality 95, 4:4:4 chroma,
 a maker, a model and a GPS position), then runs each through `surveys.files.receive`, the
 code a file question's answer goes through: decoded within the pixel limit, turned
 upright, re-encoded from its pixels only, downscaled to UPLOAD_IMAGE_MAX_SIDE (2048) and
-thumbnailed. The images are synthetic (no photos ship with Canvass): smooth gradients,
-shapes and sensor-like noise, which is what makes camera files large. Prints a Markdown
-table for docs/benchmarks.md.
+thumbnailed. The images are synthetic (no photos ship with Canvass): gradients, shapes,
+texture at several scales (so detail survives downscaling, as a real scene's does) and
+sensor-like noise, which is what makes camera files large. Prints a Markdown table for
+docs/benchmarks.md.
 """
 
 import argparse
@@ -47,8 +48,13 @@ def photo(size, seed):
         color = tuple(rng.randrange(30, 230) for _ in range(3))
         draw.ellipse((x - r, y - r, x + r, y + r), fill=color)
     image = image.filter(ImageFilter.GaussianBlur(3))
-    noise = Image.effect_noise(size, 18).convert("RGB")
-    return Image.blend(image, noise, 0.12)
+    # Texture at several scales (leaves, gravel, fabric), so detail survives downscaling
+    # as a real scene's does; then the sensor's own fine noise.
+    for scale, weight in ((8, 0.10), (4, 0.08), (2, 0.06)):
+        small = (width // scale, height // scale)
+        texture = Image.effect_noise(small, 60).resize(size, Image.Resampling.BICUBIC)
+        image = Image.blend(image, texture.convert("RGB"), weight)
+    return Image.blend(image, Image.effect_noise(size, 18).convert("RGB"), 0.08)
 
 
 def camera_jpeg(image):
