@@ -225,16 +225,30 @@ class SubmitAnswerSerializer(serializers.Serializer):
         required=False,
         allow_empty=True,
     )
+    file = serializers.CharField(
+        required=False,
+        max_length=100,
+        help_text="A file question (multipart/form-data only): the name of the part that "
+        "holds the file.",
+    )
 
-    VALUES = ("option_id", "option_ids", "text", "number", "points")
+    VALUES = ("option_id", "option_ids", "text", "number", "points", "file")
 
     def validate(self, data):
         given = [name for name in self.VALUES if name in data]
         if len(given) != 1:
             raise serializers.ValidationError(
-                "Give exactly one of optionId, optionIds, text, number or points."
+                "Give exactly one of optionId, optionIds, text, number, points or file."
             )
-        return {"question_id": data["question_id"], "value": data[given[0]]}
+        value = data[given[0]]
+        if given == ["file"]:
+            parts = self.context.get("files", {}).getlist(value)
+            if len(parts) != 1:
+                raise serializers.ValidationError(
+                    f"Send exactly one file in a multipart part named {value!r}."
+                )
+            value = parts[0]
+        return {"question_id": data["question_id"], "value": value}
 
 
 class SubmitSerializer(serializers.Serializer):
@@ -243,10 +257,25 @@ class SubmitSerializer(serializers.Serializer):
     )
 
     def validate_answers(self, answers):
+        named = [answer["value"] for answer in answers if hasattr(answer["value"], "read")]
+        if len(set(map(id, named))) != len(named):
+            raise serializers.ValidationError("Each file part can answer one question.")
         questions = [answer["question_id"] for answer in answers]
         if len(set(questions)) != len(questions):
             raise serializers.ValidationError("Each question can be answered only once.")
         return {answer["question_id"]: answer["value"] for answer in answers}
+
+
+class SubmitWithFilesSerializer(serializers.Serializer):
+    """A submission with files, as multipart/form-data."""
+
+    answers = serializers.CharField(
+        help_text="The answers as JSON, the same list as a JSON body's; a file question's "
+        'answer is {"questionId": 7, "file": "photo"}, naming the part that holds the file.'
+    )
+    photo = serializers.FileField(
+        required=False, help_text="A file part, named as its answer says (any name)."
+    )
 
 
 class SubmitResultSerializer(serializers.Serializer):

@@ -21,6 +21,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from lib.http import body_too_large
 from lib.proxy import client_ip
 from surveys import services
 from surveys.access import survey_for_takers, too_many_submissions
@@ -30,6 +31,8 @@ from surveys.receipts import receipt_path
 from surveys.results import results_for
 from surveys.structure import survey_structure
 
+from .exceptions import PayloadTooLarge
+from .parsers import AnswersWithFilesParser, JSONParser
 from .serializers import (
     ExportSerializer,
     OptionSerializer,
@@ -39,6 +42,7 @@ from .serializers import (
     SubmissionSerializer,
     SubmitResultSerializer,
     SubmitSerializer,
+    SubmitWithFilesSerializer,
     SurveyDetailSerializer,
     SurveySerializer,
 )
@@ -270,13 +274,19 @@ class PublicSurveyView(APIView):
 
 
 class PublicSubmitView(APIView):
-    """Submit one taker's answers, exactly once per Idempotency-Key."""
+    """Submit one taker's answers, exactly once per Idempotency-Key. With file questions,
+    send multipart/form-data: the answers as JSON in an `answers` field, each file in a
+    part its answer names."""
 
     permission_classes = [AllowAny]
     authentication_classes = []
+    parser_classes = [JSONParser, AnswersWithFilesParser]
 
     @extend_schema(
-        request=SubmitSerializer,
+        request={
+            "application/json": SubmitSerializer,
+            "multipart/form-data": SubmitWithFilesSerializer,
+        },
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key",
@@ -306,11 +316,13 @@ class PublicSubmitView(APIView):
                     ]
                 }
             )
+        if body_too_large(request):
+            raise PayloadTooLarge
         ip = client_ip(request)
         if too_many_submissions(survey, ip):
             logger.warning("submission rate-limited survey=%s ip=%s", survey.pk, ip)
             raise Throttled(wait=60, detail="Too many answers from this address.")
-        serializer = SubmitSerializer(data=request.data)
+        serializer = SubmitSerializer(data=request.data, context={"files": request.FILES})
         serializer.is_valid(raise_exception=True)
         try:
             submission, created = services.submit_response(

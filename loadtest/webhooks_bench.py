@@ -1,6 +1,6 @@
 """What webhooks cost takers, and how fast the worker delivers them.
 
-    .venv/bin/python -m loadtest.webhooks_bench
+    .venv/bin/python -m loadtest.webhooks_bench [--worker-core]
 
 Starts the cluster of `make stack` (two app nodes, one Celery worker of two processes,
 beat, NGINX) with webhooks allowed to loopback, seeds a 1k-answer survey, and runs wrk's
@@ -17,8 +17,14 @@ each:
 Then the endpoint is resumed and the backlog the last paused run left is drained: deliveries
 per second from the worker to the receiver. The receiver answers 200 at once and counts
 distinct webhook-ids. Prints a Markdown table for docs/benchmarks.md.
+
+With --worker-core the Celery worker (its processes) and the receiver run on the second
+core and everything else (app nodes, PostgreSQL, Redis, NGINX, wrk) on the first, in every
+state alike: the worker stands for a machine of its own, as in a deployment past one
+machine, and what delivering still costs takers is the shared database's work.
 """
 
+import argparse
 import json
 import multiprocessing
 import os
@@ -27,6 +33,7 @@ import threading
 import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import psycopg
 
@@ -88,7 +95,54 @@ def shell(stack, code):
     return lines[-1] if lines else ""
 
 
+def _tree(roots):
+    """`roots` and every process descended from them."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+    found, todo = set(), list(roots)
+    while todo:
+        pid = todo.pop()
+        found.add(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def _pin(pids, cpus):
+    """Every thread of `pids` onto `cpus` (processes they start later inherit it)."""
+    for pid in pids:
+        try:
+            for thread in os.listdir(f"/proc/{pid}/task"):
+                os.sched_setaffinity(int(thread), cpus)
+        except (OSError, ProcessLookupError):
+            continue  # ended meanwhile
+
+
+def pin_worker_apart(stack, receiver):
+    """The worker and receiver on the second core, the rest of the stack on the first."""
+    mine = {os.getpid()}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if str(stack.root).encode() in cmdline:  # PostgreSQL daemonizes: found by path
+                mine.add(int(entry))
+    apart = _tree([stack.worker.pid, receiver.pid])
+    _pin(_tree(mine) - apart, {0})
+    _pin(apart, {1})
+
+
 def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--worker-core", action="store_true", help="see the module's doc")
+    worker_core = parser.parse_args().worker_core
     os.environ.setdefault("SUBMISSIONS_PER_MINUTE", str(10**9))
     ports = multiprocessing.Queue()
     receiver = multiprocessing.Process(target=receive, args=(ports,), daemon=True)
@@ -107,6 +161,8 @@ def main():
         )  # fmt: skip
         with psycopg.connect(stack.database_url) as conn:
             pk, token = conn.execute("SELECT id, public_token FROM surveys_survey").fetchone()
+        if worker_core:
+            pin_worker_apart(stack, receiver)
         endpoint = None
 
         def set_endpoint(state):
@@ -182,9 +238,10 @@ def main():
             f"{succeeded} / {received(url)['requests']} / {received(url)['ids']}"
         )
     receiver.terminate()
+    where = "; the worker and receiver on core 1, the rest on core 0" if worker_core else ""
     print(
         f"Machine: {machine()}; PostgreSQL 15, Redis 7, two app nodes, one Celery worker "
-        f"(2 processes, nice 10), beat, NGINX with TLS; wrk as in `make bench`. "
+        f"(2 processes, nice 10), beat, NGINX with TLS; wrk as in `make bench`{where}. "
         f"Date: {time.strftime('%Y-%m-%d')}.\n"
     )
     print("| measure | value |\n| --- | --- |")

@@ -16,6 +16,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 from kombu.exceptions import OperationalError
 
+from lib.http import body_too_large
 from lib.proxy import client_ip
 from lib.ratelimit import too_many
 
@@ -69,13 +70,6 @@ def _taker_token(request, survey):
     )
 
 
-def _too_large(request):
-    """A body over REQUEST_MAX_BYTES (NGINX refuses it before it gets here; without NGINX
-    this does), told before any of it is read."""
-    length = request.META.get("CONTENT_LENGTH") or "0"
-    return not length.isdigit() or len(length) > 15 or int(length) > settings.REQUEST_MAX_BYTES
-
-
 def _limits():
     return {"file_limit": megabytes(settings.UPLOAD_MAX_MB * 1024 * 1024)}
 
@@ -118,7 +112,7 @@ def answer(request, survey):
         return _render_form(request, survey, form)
 
     ip = client_ip(request)
-    if _too_large(request):
+    if body_too_large(request):
         logger.warning("submission too large survey=%s ip=%s", survey.pk, ip)
         return render(request, "too_large.html", _limits(), status=413)
     if too_many_submissions(survey, ip):
@@ -272,7 +266,7 @@ def receipt_edit(request, submission, link):
     if request.method != "POST":
         form = AnswerForm.for_response(submission, questions=questions)
         return render(request, "surveys/public/receipt_edit.html", {**context, "form": form})
-    if _too_large(request):
+    if body_too_large(request):
         logger.warning("edit too large submission=%s", submission.pk)
         return render(request, "too_large.html", _limits(), status=413)
     form = AnswerForm(

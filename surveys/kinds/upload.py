@@ -45,7 +45,7 @@ class FileUpload(Kind):
         if isinstance(raw, Received):  # cleaned already (the form, then the service)
             return raw
         if not isinstance(raw, UploadedFile):
-            raise tampered("A file question takes a file, sent from the answer page.")
+            raise tampered("A file question takes a file (through the API: a multipart part).")
         return receive(raw, allowed=allowed_types(question), max_bytes=max_bytes(question))
 
     def answer_rows(self, value):

@@ -3,6 +3,7 @@ every kind of bad file refused with a clear message and nothing stored, files on
 the survey's owner (as attachments), and deleted with their response, survey or account."""
 
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from PIL import Image
+from rest_framework.test import APIClient
 
 from surveys import services, tallies
 from surveys.models import Answer, Question, Submission, Upload
@@ -265,17 +267,51 @@ def test_pages_and_exports_show_the_files(client, alice_client, alice_api, file_
     assert answer["fileUrl"].endswith(reverse("surveys:upload_download", args=[upload.pk]))
 
 
-def test_the_api_refuses_a_file_answer_it_cannot_carry(file_survey):
-    from rest_framework.test import APIClient
-
-    response = APIClient().post(
-        f"/api/v1/public/surveys/{file_survey.public_token}/responses/",
-        {"answers": [{"questionId": question(file_survey).pk, "text": "photo.jpg"}]},
-        format="json",
-        HTTP_IDEMPOTENCY_KEY="k",
+def api_submit(survey, data, key, format="multipart"):
+    return APIClient().post(
+        f"/api/v1/public/surveys/{survey.public_token}/responses/",
+        data,
+        format=format,
+        HTTP_IDEMPOTENCY_KEY=key,
     )
-    assert response.status_code == 400
-    assert "A file question takes a file, sent from the answer page." in str(response.json())
+
+
+def test_the_api_takes_a_file_as_a_multipart_part(file_survey):
+    answers = json.dumps([{"questionId": question(file_survey).pk, "file": "photo"}])
+    photo = SimpleUploadedFile("me.jpg", jpeg(), "image/jpeg")
+    response = api_submit(file_survey, {"answers": answers, "photo": photo}, "one")
+    assert response.status_code == 201, response.json()
+    upload = Upload.objects.get()
+    assert upload.answer.text == "me.jpg" and upload.content_type == "image/jpeg"
+    assert b"CanvassCam" not in read(upload.file)
+
+
+def test_the_api_refuses_a_file_it_cannot_take_in_json(file_survey, settings):
+    q = question(file_survey).pk
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    cases = {
+        "text for a file": ([{"questionId": q, "text": "photo.jpg"}], {}, "multipart part"),
+        "no such part": ([{"questionId": q, "file": "photo"}], {}, "part named 'photo'"),
+        "an svg": (
+            [{"questionId": q, "file": "photo"}],
+            {"photo": SimpleUploadedFile("a.png", svg, "image/png")},
+            "not a file this question takes",
+        ),
+    }
+    for name, (answers, files, message) in cases.items():
+        response = api_submit(
+            file_survey, {"answers": json.dumps(answers), **files}, name.replace(" ", "-")
+        )
+        assert response.status_code == 400, name
+        assert message in json.dumps(response.json()), (name, response.json())
+    response = api_submit(file_survey, {"answers": "[{not json"}, "broken")
+    assert response.status_code == 400 and "JSON parse error" in response.json()["detail"]
+    settings.REQUEST_MAX_BYTES = 5000
+    big = SimpleUploadedFile("big.pdf", pdf(6000), "application/pdf")
+    answers = json.dumps([{"questionId": q, "file": "doc"}])
+    response = api_submit(file_survey, {"answers": answers, "doc": big}, "big")
+    assert response.status_code == 413 and "detail" in response.json()
+    assert Upload.objects.count() == 0 and stored_files(settings) == []
 
 
 def test_withdrawing_deleting_the_survey_or_the_account_deletes_the_files(
