@@ -3,20 +3,23 @@
 Development only: factory_boy and Faker are in requirements-dev.txt, not in production.
 """
 
+import io
 import random
 import uuid
 from datetime import date
 
 import factory
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from factory.django import DjangoModelFactory, Password
+from PIL import Image
 
 from dbtools.seed import PASSWORD
 from surveys import tallies
 from surveys.kinds import Scale
 from surveys.kinds.matrix import Matrix, points
 from surveys.kinds.ranking import Ranking
-from surveys.models import Answer, Option, Question, Submission, Survey
+from surveys.models import Answer, Option, Question, Submission, Survey, Upload
 
 
 class UserFactory(DjangoModelFactory):
@@ -153,3 +156,20 @@ def add_submissions(survey, count, pick=lambda options, n: options[n % len(optio
     )
     tallies.rebuild([survey])
     return submissions
+
+
+def add_photo_response(owner, name="photo.png"):
+    """A running survey of `owner` with one file question, and one response holding a
+    small PNG as `name`: its Upload."""
+    from surveys import services
+
+    survey = services.create_survey(owner=owner, title="Photos")
+    question = services.add_question(survey=survey, prompt="Photo", kind="file")
+    services.publish_survey(survey=survey)
+    image = io.BytesIO()
+    Image.new("RGB", (40, 30)).save(image, "PNG")
+    photo = SimpleUploadedFile(name, image.getvalue(), "image/png")
+    submission, _ = services.submit_response(
+        survey=survey, token=f"photo-{uuid.uuid4().hex}", answers={question.pk: photo}
+    )
+    return Upload.objects.get(answer__submission=submission)

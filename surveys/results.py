@@ -107,37 +107,35 @@ def _distributions(answers, questions):
     return distributions
 
 
+def _newest(answers, question_ids, count, *fields):
+    """The newest `count` answers to each of `question_ids`, in one windowed query:
+    (question id, *fields) rows, by question."""
+    newest = Window(RowNumber(), partition_by=F("question"), order_by=F("pk").desc())
+    return (
+        answers.filter(question__in=question_ids)
+        .annotate(rank=newest)
+        .filter(rank__lte=count)
+        .order_by("question", "-pk")
+        .values_list("question", *fields)
+    )
+
+
 def _text_samples(answers, questions):
-    """Per text question: its newest few answers, in one query."""
+    """Per text question: its newest few answers."""
     text = [q.pk for q in questions if q.kind_def.free_text]
     samples = {pk: [] for pk in text}
     if text:
-        newest = Window(RowNumber(), partition_by=F("question"), order_by=F("pk").desc())
-        rows = (
-            answers.filter(question__in=text)
-            .annotate(rank=newest)
-            .filter(rank__lte=TEXT_SAMPLES)
-            .order_by("question", "-pk")
-            .values_list("question", "text")
-        )
-        for question_id, value in rows:
+        for question_id, value in _newest(answers, text, TEXT_SAMPLES, "text"):
             samples[question_id].append(value)
     return samples
 
 
 def _file_samples(answers, questions):
-    """Per file question: its newest few files, in one query."""
+    """Per file question: its newest few files."""
     asked = [q.pk for q in questions if q.kind_def.files]
     samples = {pk: [] for pk in asked}
     if asked:
-        newest = Window(RowNumber(), partition_by=F("question"), order_by=F("pk").desc())
-        rows = (
-            answers.filter(question__in=asked)
-            .annotate(rank=newest)
-            .filter(rank__lte=FILE_SAMPLES)
-            .order_by("question", "-pk")
-            .values_list("question", "text", "upload", "upload__thumbnail")
-        )
+        rows = _newest(answers, asked, FILE_SAMPLES, "text", "upload", "upload__thumbnail")
         for question_id, name, upload, thumbnail in rows:
             samples[question_id].append(FileAnswer(name, upload, bool(thumbnail)))
     return samples

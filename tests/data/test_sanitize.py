@@ -4,23 +4,19 @@ Every text column of every model is either in the sanitizer's inventory or named
 personal; the scan fills every inventoried column of a realistic copy with markers,
 sanitizes, and reads every cell of every table looking for them."""
 
-import io
-
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
-from PIL import Image
 from rest_framework.authtoken.models import Token
 
 from accounts.models import VerifiedEmail
-from dbtools.factories import PASSWORD, UserFactory, build_mixed_survey
+from dbtools.factories import PASSWORD, UserFactory, add_photo_response, build_mixed_survey
 from dbtools.sanitize import INVENTORY, NOT_PERSONAL, sanitize
 from integrations import services as integrations
 from integrations.models import Attempt, Delivery, WebhookEndpoint
@@ -101,16 +97,7 @@ def production_copy():
         },
     )
     services.start_export(survey=survey, format="csv")  # built in-process
-    photos = services.create_survey(owner=alice, title="Alice's photos")
-    photo = services.add_question(survey=photos, prompt="Photo", kind="file")
-    services.publish_survey(survey=photos)
-    image = io.BytesIO()
-    Image.new("RGB", (40, 30)).save(image, "PNG")
-    services.submit_response(
-        survey=photos,
-        token="photo-token",
-        answers={photo.pk: SimpleUploadedFile("alice.png", image.getvalue(), "image/png")},
-    )
+    add_photo_response(alice, name="alice.png")
     integrations.dispatch_events()
     Attempt.objects.create(
         delivery=Delivery.objects.get(), outcome="status", status_code=500,

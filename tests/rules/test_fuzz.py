@@ -14,14 +14,12 @@ every run) and each runs in a transaction rolled back afterwards, so one example
 can't starve the next; FUZZ_EXAMPLES raises the count for a longer local run."""
 
 import hashlib
-import io
 import json
 import os
 from dataclasses import dataclass
 
 import pytest
 from django.core.cache import cache
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.forms import BaseForm
 from django.test import Client
@@ -29,12 +27,17 @@ from django.test.utils import ContextList
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PIL import Image
 
-from dbtools.factories import UserFactory, add_mixed_submissions, answer_for, build_mixed_survey
+from dbtools.factories import (
+    UserFactory,
+    add_mixed_submissions,
+    add_photo_response,
+    answer_for,
+    build_mixed_survey,
+)
 from integrations import services as integrations
 from surveys import services
-from surveys.models import Question, Survey, Upload
+from surveys.models import Question, Survey
 from surveys.receipts import signed_link
 from tests.helpers import api_client, close_response
 
@@ -297,19 +300,9 @@ def world(db):
     submission, _ = services.submit_response(
         survey=survey, token="fuzzed-taker", answers={q.pk: answer_for(q, 0) for q in questions}
     )
-    photos = services.create_survey(owner=alice, title="Photos")
-    photo = services.add_question(survey=photos, prompt="Photo", kind="file")
-    services.publish_survey(survey=photos)
-    image = io.BytesIO()
-    Image.new("RGB", (40, 30)).save(image, "PNG")
-    services.submit_response(
-        survey=photos,
-        token="photo-taker",
-        answers={photo.pk: SimpleUploadedFile("p.png", image.getvalue(), "image/png")},
-    )
     return {
         "users": {"anonymous": None, "owner": alice, "other": bob},
-        "upload": Upload.objects.get().pk,
+        "upload": add_photo_response(alice).pk,
         "receipt": signed_link(submission.receipt_secret),
         "survey": survey.pk,
         "token": survey.public_token,
