@@ -50,6 +50,8 @@ FORMATS = {
     "ods": ("application/vnd.oasis.opendocument.spreadsheet", "ods"),
     "odp": ("application/vnd.oasis.opendocument.presentation", "odp"),
 }
+FORMATS_BY_TYPE = {content_type: extension for content_type, extension in FORMATS.values()}
+TYPE_BY_EXTENSION = {extension: content_type for content_type, extension in FORMATS.values()}
 IMAGE_FORMATS = FILE_TYPES["image"][1]
 # What Pillow calls them (a camera's JPEG with a preview inside is "MPO").
 PILLOW_FORMATS = {*IMAGE_FORMATS, "mpo"}
@@ -229,10 +231,6 @@ def storage_name(survey_id, received, *, thumbnail=False):
     suffix = "-thumb" if thumbnail else ""
     extension = FORMATS_BY_TYPE[received.thumbnail_type if thumbnail else received.content_type]
     return f"uploads/{survey_id}/{secrets.token_urlsafe(16)}{suffix}.{extension}"
-
-
-FORMATS_BY_TYPE = {content_type: extension for content_type, extension in FORMATS.values()}
-TYPE_BY_EXTENSION = {extension: content_type for content_type, extension in FORMATS.values()}
 
 
 def download(upload, *, thumbnail=False):
