@@ -202,6 +202,18 @@ PASSWORD_RESET_TIMEOUT = int(timedelta(hours=2).total_seconds())  # reset links 
 # Answers accepted per minute from one client address for one survey; more get a 429 page
 # and nothing is stored. A classroom behind one address fits comfortably.
 SUBMISSIONS_PER_MINUTE = env_int("SUBMISSIONS_PER_MINUTE", 120)
+# Changes a taker makes through receipt links (edits, withdrawals, emails), per hour: through
+# one link, and through every link from one client address. Past either, a 429 page and
+# nothing changes: each change is an event, and a webhook call for each subscriber.
+RECEIPT_WRITES_PER_HOUR = env_int("RECEIPT_WRITES_PER_HOUR", 20)
+RECEIPT_WRITES_PER_HOUR_PER_CLIENT = env_int("RECEIPT_WRITES_PER_HOUR_PER_CLIENT", 120)
+# The sending policy (lib/mail_policy.py) for emails anyone can have sent to an address they
+# type: at most this many an hour per recipient address, per survey, per client address and
+# for the whole site. Past a cap the email is not sent, and the page says it was.
+MAIL_PER_RECIPIENT_PER_HOUR = env_int("MAIL_PER_RECIPIENT_PER_HOUR", 3)
+MAIL_PER_SURVEY_PER_HOUR = env_int("MAIL_PER_SURVEY_PER_HOUR", 200)
+MAIL_PER_CLIENT_PER_HOUR = env_int("MAIL_PER_CLIENT_PER_HOUR", 30)
+MAIL_PER_HOUR = env_int("MAIL_PER_HOUR", 1000)
 # An operator can insist on a confirmed address before a survey is started.
 REQUIRE_VERIFIED_EMAIL_TO_PUBLISH = env_bool("REQUIRE_VERIFIED_EMAIL_TO_PUBLISH", False)
 

@@ -36,6 +36,11 @@ logger = logging.getLogger("canvass.integrations")
 MAX_ENDPOINTS_PER_SURVEY = 10
 ROTATION_GRACE = timedelta(hours=24)
 UNSUBSCRIBE_SALT = "canvass.notifications.unsubscribe"
+# An unsubscribe link works this long after its email was sent. Each email carries a fresh
+# one, so while emails come the newest always works; longer than anyone acts on a mail
+# they got, while a link left in an old archive or a forwarded mail stops working. The
+# survey's settings page turns the emails off at any time.
+UNSUBSCRIBE_MAX_AGE = timedelta(days=90)
 
 
 # --- who listens ----------------------------------------------------------------------
@@ -462,19 +467,19 @@ def unsubscribe_token(notification):
     return signing.dumps(notification.pk, salt=UNSUBSCRIBE_SALT)
 
 
-def unsubscribe(*, token):
-    """Turn off every email of the notification the token names; None for a bad token."""
-    try:
-        pk = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-    except signing.BadSignature:
-        return None
-    notification = EmailNotification.objects.filter(pk=pk).select_related("survey").first()
-    if notification is not None:
-        set_notifications(
-            survey=notification.survey, each_response=False, daily_digest=False,
-            include_answers=notification.include_answers,
-        )  # fmt: skip
-    return notification
+def notification_behind(token):
+    """The notification an unsubscribe link names (None once it is deleted); raises
+    signing.SignatureExpired past UNSUBSCRIBE_MAX_AGE, signing.BadSignature when forged."""
+    pk = signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=UNSUBSCRIBE_MAX_AGE)
+    return EmailNotification.objects.filter(pk=pk).select_related("survey").first()
+
+
+def unsubscribe(*, notification):
+    """Turn off every email of `notification`."""
+    set_notifications(
+        survey=notification.survey, each_response=False, daily_digest=False,
+        include_answers=notification.include_answers,
+    )  # fmt: skip
 
 
 def take_email_slot(*, survey):

@@ -1,10 +1,12 @@
 """A survey's webhooks and email notifications: settings, the delivery log, replays."""
 
+import logging
 from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponseNotAllowed
@@ -17,6 +19,8 @@ from surveys.errors import LimitReached
 from . import services, tasks
 from .forms import EndpointForm, NotificationForm
 from .models import Attempt, Delivery, EmailNotification, WebhookEndpoint
+
+logger = logging.getLogger("canvass.integrations")
 
 ATTEMPTS_PER_PAGE = 50
 SECRET_KEY = "webhook-secret-{}"  # the session key a new secret waits under, to be shown once
@@ -223,15 +227,29 @@ def delivery_replay(request, pk):
 
 @csrf_exempt  # mail programs' one-click unsubscribe (RFC 8058) POSTs without a page
 def unsubscribe(request, token):
-    """From a notification email: no log-in needed, the signed link is the key. A GET
-    only asks; a POST (the button, or a mail program's one-click) unsubscribes."""
-    if request.method == "POST":
-        notification = services.unsubscribe(token=token)
-        status = 200 if notification else 400
-        return render(
-            request,
-            "integrations/unsubscribed.html",
-            {"notification": notification},
-            status=status,
-        )
-    return render(request, "integrations/unsubscribe.html", {"token": token})
+    """From a notification email: no log-in needed, the signed link is the key, for
+    UNSUBSCRIBE_MAX_AGE. A GET only asks; a POST (the button, or a mail program's
+    one-click) unsubscribes. A forged or expired link is a 400 page that says which."""
+    try:
+        notification = services.notification_behind(token)
+    except signing.SignatureExpired:
+        logger.warning("unsubscribe link expired")
+        return _bad_unsubscribe_link(request, expired=True)
+    except signing.BadSignature:
+        notification = None
+    if notification is None:  # forged, or its notification deleted with its survey
+        logger.warning("unsubscribe link not valid")
+        return _bad_unsubscribe_link(request, expired=False)
+    if request.method != "POST":
+        return render(request, "integrations/unsubscribe.html", {"token": token})
+    services.unsubscribe(notification=notification)
+    return render(request, "integrations/unsubscribed.html", {"notification": notification})
+
+
+def _bad_unsubscribe_link(request, *, expired):
+    return render(
+        request,
+        "integrations/unsubscribe_refused.html",
+        {"expired": expired, "days": services.UNSUBSCRIBE_MAX_AGE.days},
+        status=400,
+    )

@@ -1,5 +1,7 @@
 """Emails: plain text with an HTML alternative, from three templates sharing one name."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template import Context
@@ -13,6 +15,11 @@ EMAIL_RETRIES = {
     "retry_backoff_max": 3600,
     "max_retries": 8,
 }
+
+
+def site_name():
+    """The site as its emails name it: the host of SITE_URL, which the operator sets."""
+    return urlsplit(settings.SITE_URL).hostname
 
 
 def _plain(name, context):

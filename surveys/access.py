@@ -65,3 +65,14 @@ def too_many_submissions(survey, ip):
     return too_many(
         f"submit:{survey.public_token}:{ip}", limit=settings.SUBMISSIONS_PER_MINUTE, window=60
     )
+
+
+def too_many_receipt_writes(submission, ip):
+    """Count one change through a receipt link (an edit, a withdrawal, an email) from `ip`;
+    True past RECEIPT_WRITES_PER_HOUR through this link, or past
+    RECEIPT_WRITES_PER_HOUR_PER_CLIENT through any link from this address."""
+    return too_many(
+        f"receipt-write:{submission.pk}", limit=settings.RECEIPT_WRITES_PER_HOUR, window=3600
+    ) or too_many(
+        f"receipt-write:ip:{ip}", limit=settings.RECEIPT_WRITES_PER_HOUR_PER_CLIENT, window=3600
+    )

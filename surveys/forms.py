@@ -5,6 +5,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from lib import mail_policy
 from lib.forms import strict_formfield
 
 from .answers import clean_answer
@@ -145,6 +146,12 @@ class OptionForm(forms.ModelForm):
 
 class ReceiptEmailForm(forms.Form):
     email = forms.EmailField(label="Your email address", max_length=254)
+
+    def clean_email(self):
+        # After Django's syntax check, so a typo gets one message, not two.
+        email = self.cleaned_data["email"]
+        mail_policy.check_recipient(email)
+        return email
 
 
 class TamperedForm(Exception):

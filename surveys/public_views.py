@@ -16,6 +16,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 from kombu.exceptions import OperationalError
 
+from lib import mail_policy
 from lib.http import body_too_large
 from lib.proxy import client_ip
 from lib.ratelimit import too_many
@@ -25,6 +26,7 @@ from .access import (
     response_behind_receipt,
     survey_behind_link,
     survey_for_takers,
+    too_many_receipt_writes,
     too_many_submissions,
 )
 from .errors import EditsOff, SurveyClosed
@@ -52,6 +54,15 @@ def taker_page(view):
             )
 
     return wrapper
+
+
+def _slow_down(request, survey, *, retry_after, link=None):
+    """The polite 429 of a taker's write past its limit: nothing was saved or changed."""
+    response = render(
+        request, "surveys/public/slow_down.html", {"survey": survey, "link": link}, status=429
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
 
 
 @taker_page
@@ -117,9 +128,7 @@ def answer(request, survey):
         return render(request, "too_large.html", _limits(), status=413)
     if too_many_submissions(survey, ip):
         logger.warning("submission rate-limited survey=%s ip=%s", survey.pk, ip)
-        response = render(request, "surveys/public/slow_down.html", {"survey": survey}, status=429)
-        response["Retry-After"] = "60"
-        return response
+        return _slow_down(request, survey, retry_after=60)
     form = AnswerForm(request.POST, request.FILES, survey=survey, questions=questions)
     try:
         form.check_tampering()
@@ -152,7 +161,8 @@ def thanks(request, token):
 # --- the respondent's own response, through the receipt link ---------------------------
 
 RECEIPT_COOKIE = "canvass_receipt"
-# A receipt link can be emailed this often an hour: enough for typos, useless for spam.
+# A receipt link can be emailed this often an hour: enough for typos. Where the emails may
+# go is the sending policy's business (lib/mail_policy.py).
 RECEIPT_EMAILS_PER_HOUR = 3
 
 
@@ -188,12 +198,18 @@ def _receipt_context(request, survey):
 
 def receipt_page(view):
     """A page of one's own response: found by its receipt link (404 for a tampered or
-    unknown one); never cached, not indexed."""
+    unknown one); never cached, not indexed. Every POST (a change, a withdrawal, an email)
+    counts against the link's and the client address's hourly limit; past it, a 429."""
 
     @wraps(view)
     @cache_control(private=True, no_store=True)
     def wrapper(request, link):
         submission = response_behind_receipt(link)
+        if request.method == "POST":
+            ip = client_ip(request)
+            if too_many_receipt_writes(submission, ip):
+                logger.warning("receipt write rate-limited submission=%s ip=%s", submission.pk, ip)
+                return _slow_down(request, submission.survey, retry_after=3600, link=link)
         response = view(request, submission, link)
         response["X-Robots-Tag"] = "noindex"
         return response
@@ -312,21 +328,31 @@ def receipt_withdraw(request, submission, link):
 def receipt_email(request, submission, link):
     form = ReceiptEmailForm(request.POST)
     if not form.is_valid():
+        logger.warning("receipt email address refused submission=%s", submission.pk)
         return _receipt(request, submission, link, email_form=form, status=400)
     if too_many(f"receipt-email:{submission.pk}", limit=RECEIPT_EMAILS_PER_HOUR, window=3600):
         logger.warning("receipt email rate-limited submission=%s", submission.pk)
         form.add_error("email", "This link was emailed several times this hour. Try later.")
         return _receipt(request, submission, link, email_form=form, status=429)
+    address = form.cleaned_data["email"]
+    if not mail_policy.may_send(
+        kind="receipt", recipient=address, survey=submission.survey, ip=client_ip(request)
+    ):
+        return _emailed(request, link)  # as if sent: else it tells who mailed that address
     # From SITE_URL, as every email's links: never from the request's Host header.
     link_url = settings.SITE_URL + reverse("receipts:show", args=[link])
     try:
-        tasks.email_receipt.delay(form.cleaned_data["email"], submission.pk, link_url)
+        tasks.email_receipt.delay(address, submission.pk, link_url)
     # The broker is down; or, without one, the task ran here and the mail server refused
     # (its retries, run at once, end in Retry).
     except (OperationalError, OSError, Retry) as exc:
         logger.warning("receipt email not sent submission=%s error=%s", submission.pk, exc)
         form.add_error("email", "The email could not be sent just now. Copy the link instead.")
         return _receipt(request, submission, link, email_form=form, status=503)
+    return _emailed(request, link)
+
+
+def _emailed(request, link):
     messages.success(request, "The link is on its way. We didn't keep the address.")
     return redirect("receipts:show", link)
 

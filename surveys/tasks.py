@@ -9,7 +9,7 @@ from django.db import DatabaseError
 from django.urls import reverse
 from django.utils import timezone
 
-from lib.email import EMAIL_RETRIES, send
+from lib.email import EMAIL_RETRIES, send, site_name
 
 from . import services
 from .exports import export_file
@@ -71,9 +71,16 @@ def email_receipt(address, submission_id, link):
     submission = Submission.objects.select_related("survey").filter(pk=submission_id).first()
     if submission is None:
         return  # withdrawn meanwhile
+    # Nothing the survey's creator wrote (not even the title): only fixed text, the code
+    # and the site's link (lib/mail_policy.py).
     send(
         "surveys/email/receipt",
         address,
-        {"survey": submission.survey, "code": submission.receipt_code, "link": link},
+        {
+            "site": site_name(),
+            "code": submission.receipt_code,
+            "link": link,
+            "can_edit": submission.survey.respondents_can_edit,
+        },
     )
     logger.info("receipt emailed submission=%s", submission_id)

@@ -76,6 +76,7 @@ def site(alice):
             reverse("public:start", args=[closed.public_token]),
             reverse("public:answer", args=[mixed.public_token]),
             reverse("integrations:unsubscribe", args=[unsubscribe_token(notification)]),
+            reverse("integrations:unsubscribe", args=["not-a-signed-token"]),
             "/no-such-page/",
         ],
         "creator": [

@@ -78,6 +78,7 @@ def test_promised_numbers():
     from django.conf import settings
 
     from accounts import emails, views
+    from integrations.services import UNSUBSCRIBE_MAX_AGE
 
     assert settings.AXES_FAILURE_LIMIT == 10
     assert settings.AXES_COOLOFF_TIME == 1  # hour
@@ -87,6 +88,13 @@ def test_promised_numbers():
     assert views.RESET_LIMIT_PER_HOUR == 5
     assert views.SIGNUP_ATTEMPTS_PER_HOUR == 20
     assert settings.SUBMISSIONS_PER_MINUTE == 120
+    assert settings.RECEIPT_WRITES_PER_HOUR == 20
+    assert settings.RECEIPT_WRITES_PER_HOUR_PER_CLIENT == 120
+    assert settings.MAIL_PER_RECIPIENT_PER_HOUR == 3
+    assert settings.MAIL_PER_SURVEY_PER_HOUR == 200
+    assert settings.MAIL_PER_CLIENT_PER_HOUR == 30
+    assert settings.MAIL_PER_HOUR == 1000
+    assert timedelta(days=90) == UNSUBSCRIBE_MAX_AGE
     assert settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] == {
         "anon": "300/minute",
         "user": "1200/minute",

@@ -8,6 +8,8 @@ import re
 import statistics
 import threading
 import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -55,6 +57,35 @@ def test_the_api_throttle_holds_across_both_nodes(stack, demo_token):
         900, lambda: browser.get(f"/api/v1/public/surveys/{demo_token}/").status
     )
     assert statuses.count(200) == 300 and statuses.count(429) == 600
+
+
+def test_the_sending_policy_holds_across_both_nodes(stack, demo_token):
+    """Four responses ask for their receipt to go to one address three times each, at once
+    and over both nodes: exactly 3 emails (MAIL_PER_RECIPIENT_PER_HOUR) reach the worker,
+    the other 9 asks are logged as refused, and every ask got the same answer."""
+    victim = f"victim-{uuid.uuid4().hex[:8]}@example.org"
+    receipts = []
+    for _ in range(4):
+        taker = Browser(stack.url, source=many_addresses())
+        thanks = taker.post(f"/s/{demo_token}/answer/", answer_form(taker, demo_token))
+        receipts.append((taker, re.search(r'value="https://[^/"]+(/r/[^"]+)"', thanks.text)[1]))
+
+    def ask(job):
+        taker, path = job
+        _, fields = taker.form_fields(path)
+        page = taker.post(path + "email/", {**fields, "email": victim})
+        return page.status, "The link is on its way." in page.text
+
+    refusals_before = log(stack, "gunicorn.error.log").count("cap=recipient")
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(ask, receipts * 3))
+    assert answers == [(200, True)] * 12
+    assert all("/email/ " in each for each in node_access_logs(stack))  # both nodes asked
+    refused = lambda: log(stack, "gunicorn.error.log").count("cap=recipient") - refusals_before  # noqa: E731
+    assert wait_until(lambda: refused() == 9)
+    assert wait_until(lambda: log(stack, "celery.worker.log").count(f"To: {victim}") == 3)
+    time.sleep(2)  # nothing else is on its way
+    assert log(stack, "celery.worker.log").count(f"To: {victim}") == 3
 
 
 # --- a node dies ------------------------------------------------------------------------------

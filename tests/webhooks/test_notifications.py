@@ -3,11 +3,12 @@ summary; a daily digest; answers only when the creator opts in; an unsubscribe l
 one-click header) in every mail."""
 
 import re
+import time
 import uuid
 from datetime import timedelta
 
 import pytest
-from django.core import mail
+from django.core import mail, signing
 from django.utils import timezone
 
 from integrations import services, tasks
@@ -134,6 +135,32 @@ def test_a_tampered_unsubscribe_link_is_refused(notified, client):
     response = client.post(f"/notifications/unsubscribe/{token[:-2]}xx/")
     assert response.status_code == 400 and b"not valid" in response.content
     assert EmailNotification.objects.get().each_response
+
+
+def unsubscribe_link_sent(survey, days_ago, monkeypatch):
+    """The unsubscribe path in a notification email sent `days_ago` days ago."""
+    then = int(time.time()) - days_ago * 86400
+    with monkeypatch.context() as past:
+        past.setattr(signing.TimestampSigner, "timestamp", lambda self: signing.b62_encode(then))
+        respond(survey)
+        send_due_emails()
+    link = re.search(r"http://\S+/notifications/unsubscribe/\S+/", mail.outbox[-1].body).group(0)
+    return link.split("8000", 1)[1]
+
+
+@pytest.mark.parametrize("days_ago, works", [(89, True), (91, False)])
+def test_unsubscribe_links_expire_after_ninety_days(
+    notified, client, monkeypatch, days_ago, works
+):
+    path = unsubscribe_link_sent(notified, days_ago, monkeypatch)
+    asked, done = client.get(path), client.post(path)
+    if works:
+        assert asked.status_code == done.status_code == 200 and b"Emails stopped" in done.content
+    else:
+        for page in (asked, done):
+            assert page.status_code == 400 and b"That link has expired" in page.content
+            assert b"work for 90 days" in page.content
+    assert EmailNotification.objects.get().each_response is not works
 
 
 def test_an_email_that_fails_to_send_is_retried(notified, settings, monkeypatch):
