@@ -14,6 +14,7 @@ from rest_framework.exceptions import APIException, NotFound, ParseError
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from surveys.errors import (
+    ExportExpired,
     LimitReached,
     NoOptions,
     Refused,
@@ -37,6 +38,7 @@ STATUS_OF_REFUSAL = {
     SurveyNotEditable: status.HTTP_409_CONFLICT,
     WrongStatus: status.HTTP_409_CONFLICT,
     SurveyClosed: status.HTTP_410_GONE,
+    ExportExpired: status.HTTP_410_GONE,
     LimitReached: status.HTTP_400_BAD_REQUEST,
     NoOptions: status.HTTP_400_BAD_REQUEST,
 }

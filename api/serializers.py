@@ -315,7 +315,7 @@ class ExportSerializer(ModelSerializer):
         read_only_fields = [name for name in fields if name != "format"]
 
     def get_download_url(self, export) -> str | None:
-        if export.status != Export.Status.DONE:
+        if not export.is_downloadable:
             return None
         return self.context["request"].build_absolute_uri(
             reverse("api:export-download", args=[export.pk])

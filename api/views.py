@@ -248,10 +248,15 @@ class ExportViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
             return Export.objects.none()
         return Export.objects.owned_by(self.request.user)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            410: OpenApiResponse(description="expired"),
+        }
+    )
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
-        """The file, once the export is done (404 before)."""
+        """The file, once the export is done (404 before, 410 once it has expired)."""
         return file_response(self.get_object())
 
 

@@ -2,7 +2,8 @@
 
 Workers take tasks from Redis (CELERY_BROKER_URL). Without a broker, as in `make run` and
 the tests, every task runs in-process the moment it is sent, so a fresh machine needs
-neither Redis nor a worker; the scheduled jobs then don't run (docs/operations.md).
+neither Redis nor a worker; `make run`'s development server then runs the schedule itself
+(config/beat.py).
 
     celery -A config worker --loglevel=INFO     # as many as you like, on any machine
     celery -A config beat --loglevel=INFO       # exactly one, anywhere

@@ -52,6 +52,16 @@ class WrongStatus(Refused):
     reopening a running one, a new version of a replaced one)."""
 
 
+class ExportExpired(Refused):
+    """The export's time is up (EXPORT_KEEP_HOURS): its file is no longer served."""
+
+    message = "This export has expired, so its file can no longer be downloaded. Export again."
+
+    def __init__(self, export):
+        super().__init__()
+        self.export = export
+
+
 class NoOptions(Refused):
     """Only choice questions have options."""
 

@@ -15,6 +15,7 @@ from django.utils.text import slugify
 
 from lib.numbers import plain_number
 
+from .errors import ExportExpired
 from .models import Answer, Survey
 from .structure import questions_with_options
 
@@ -275,9 +276,12 @@ def export_file(survey, questions, format, progress=None):
 
 def file_response(export):
     """A finished export's file, as an attachment, with its length and SHA-256 so a cut-off
-    download can be told from a whole one; 404 before it is finished."""
+    download can be told from a whole one; 404 before it is finished, ExportExpired (410)
+    once its time is up, whether or not the sweep has deleted it yet."""
     if export.status != export.Status.DONE:
         raise Http404("not ready")
+    if export.is_expired:
+        raise ExportExpired(export)
     response = FileResponse(
         export.file.open("rb"),
         as_attachment=True,

@@ -468,6 +468,10 @@ class ExportQuerySet(models.QuerySet):
     def unfinished(self):
         return self.filter(status__in=[Export.Status.QUEUED, Export.Status.RUNNING])
 
+    def expired(self):
+        """Past their time (Export.is_expired), whether or not the sweep deleted them yet."""
+        return self.filter(expires_at__lte=timezone.now())
+
 
 class Export(models.Model):
     """A file of a survey's responses, built by a worker (surveys/tasks.py) and kept for a
@@ -525,6 +529,16 @@ class Export(models.Model):
     @property
     def is_unfinished(self):
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def is_expired(self):
+        """Past its time: never served again, though its row and file wait for the sweep
+        (surveys.tasks.sweep_exports), which may be late or, without beat, never run."""
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def is_downloadable(self):
+        return self.status == self.Status.DONE and not self.is_expired
 
     @property
     def percent(self):

@@ -55,7 +55,7 @@ def sweep_exports():
         logger.warning("export stalled, sent again export=%s", export.pk)
         Export.objects.filter(pk=export.pk).update(updated_at=timezone.now())
         build_export.delay(export.pk)
-    for export in Export.objects.filter(expires_at__lt=timezone.now()):
+    for export in Export.objects.expired():
         services.delete_export(export=export)
 
 

@@ -36,7 +36,7 @@ from .access import (
     survey_for_owner,
     upload_for_owner,
 )
-from .errors import LimitReached, NoOptions, SurveyNotEditable, WrongStatus
+from .errors import ExportExpired, LimitReached, NoOptions, SurveyNotEditable, WrongStatus
 from .forms import ClosingForm, OptionForm, QuestionForm, RespondentsForm, SurveyForm
 from .kinds import FILTERABLE, MIN_OPTIONS
 from .models import Export, Option, Survey
@@ -452,7 +452,18 @@ def export_detail(request, pk):
 
 @login_required
 def export_download(request, pk):
-    return exports.file_response(export_for_owner(request.user, pk))
+    export = export_for_owner(request.user, pk)
+    try:
+        return exports.file_response(export)
+    except ExportExpired:
+        # Gone for a reason its owner may know (as a closed survey is 410 to takers); the
+        # page says so and offers a new export.
+        return render(
+            request,
+            "surveys/export_detail.html",
+            {"export": export, "survey": export.survey},
+            status=410,
+        )
 
 
 @login_required

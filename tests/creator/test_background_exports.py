@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from dbtools.factories import add_submissions
 from surveys import services, tasks
+from surveys.errors import ExportExpired
 from surveys.models import Export, Survey
 from tests.helpers import api_client, close_response, database_state
 
@@ -178,6 +179,28 @@ def test_expired_exports_go_with_their_files(big_survey, django_capture_on_commi
         tasks.sweep_exports()
     assert not Export.objects.exists()
     assert not export.file.storage.exists(export.file.name)
+
+
+def test_an_expired_export_is_refused_though_the_sweep_never_ran(
+    alice, alice_client, big_survey, django_capture_on_commit_callbacks
+):
+    """Expiry is checked at the download, on the web and in the API: the file stays on
+    disk until the sweep deletes it, but is never served after its time."""
+    export = done_export(big_survey, django_capture_on_commit_callbacks)
+    Export.objects.filter(pk=export.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    page = alice_client.get(reverse("surveys:export_download", args=[export.pk]))
+    assert page.status_code == 410 and not page.streaming
+    assert "This export has expired" in page.text and "Export again" in page.text
+    listing = alice_client.get(reverse("surveys:exports", args=[big_survey.pk])).text
+    assert reverse("surveys:export_download", args=[export.pk]) not in listing
+    assert "Expired" in listing
+
+    api = api_client(alice)
+    answer = api.get(f"/api/v1/exports/{export.pk}/download/")
+    assert answer.status_code == 410 and not answer.streaming
+    assert answer.json() == {"detail": ExportExpired.message}
+    assert api.get(f"/api/v1/exports/{export.pk}/").json()["downloadUrl"] is None
+    assert export.file.storage.exists(export.file.name)  # not served, though still there
 
 
 def test_deleting_the_survey_deletes_its_files(
