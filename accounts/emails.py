@@ -5,7 +5,9 @@ from datetime import timedelta
 from django.core import signing
 from django.urls import reverse
 
-from lib.email import send
+from lib import mail_policy
+from lib.email import send, site_name
+from lib.proxy import client_ip
 
 VERIFY_SALT = "canvass.verify-email"
 VERIFY_MAX_AGE = timedelta(days=3)
@@ -26,11 +28,18 @@ def read_verification_token(token):
 
 
 def send_verification(request, user):
+    """Mail the confirmation link, unless the sending policy refuses: the address is typed
+    by whoever signs up or changes it, so this is a stranger-triggered email. A refusal is
+    silent: the page says "we sent a link" either way."""
+    if not mail_policy.may_send(
+        kind="verification", recipient=user.email, survey=None, ip=client_ip(request)
+    ):
+        return
     link = request.build_absolute_uri(
         reverse("accounts:verify_email", args=[verification_token(user)])
     )
     send(
         "accounts/email/verify_email",
         user.email,
-        {"user": user, "link": link, "days": VERIFY_MAX_AGE.days},
+        {"email": user.email, "link": link, "days": VERIFY_MAX_AGE.days, "site": site_name()},
     )

@@ -2,10 +2,13 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 
+from lib import mail_policy
+
 
 class SignUpForm(UserCreationForm):
     email = forms.EmailField(
-        help_text="We send a link to confirm it, and password resets go there."
+        help_text="We send a link to confirm it, and password resets go there.",
+        validators=[mail_policy.check_recipient],
     )
 
     class Meta(UserCreationForm.Meta):
@@ -34,7 +37,7 @@ class PasswordConfirmForm(forms.Form):
 
 
 class EmailChangeForm(PasswordConfirmForm):
-    email = forms.EmailField(label="New email address")
+    email = forms.EmailField(label="New email address", validators=[mail_policy.check_recipient])
 
     field_order = ["email", "password"]
 

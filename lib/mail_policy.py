@@ -1,5 +1,6 @@
 """The sending policy: every email a stranger can make the site send to an address they
-type (a receipt link today; invitations and reminders are to use it too). Without it such
+type (a receipt link, an account's confirmation link; invitations and reminders are to use
+it too). Without it such
 a feature is a mail relay, so:
 
 - **Odd addresses are refused** before anything is counted (`check_recipient`): IP
@@ -74,20 +75,22 @@ def recipient_key(address):
 
 def may_send(*, kind, recipient, survey, ip):
     """Count one email of `kind` (e.g. "receipt") to `recipient`, asked for from client
-    address `ip` about `survey`; False (and a log line) once a cap is reached, and then the
-    caller sends nothing but answers exactly as if it had sent."""
+    address `ip` about `survey` (None for an email about an account); False (and a log
+    line) once a cap is reached, and then the caller sends nothing but answers exactly as
+    if it had sent."""
     who = recipient_key(recipient)
     caps = [
         ("client", f"mail:client:{ip}", settings.MAIL_PER_CLIENT_PER_HOUR),
         ("recipient", f"mail:to:{who}", settings.MAIL_PER_RECIPIENT_PER_HOUR),
-        ("survey", f"mail:survey:{survey.pk}", settings.MAIL_PER_SURVEY_PER_HOUR),
-        ("site", "mail:site", settings.MAIL_PER_HOUR),
     ]
+    if survey is not None:
+        caps.append(("survey", f"mail:survey:{survey.pk}", settings.MAIL_PER_SURVEY_PER_HOUR))
+    caps.append(("site", "mail:site", settings.MAIL_PER_HOUR))
     for cap, key, limit in caps:
         if too_many(key, limit=limit, window=HOUR):
             logger.warning(
                 "email refused by the sending policy kind=%s cap=%s survey=%s ip=%s to=%s",
-                kind, cap, survey.pk, ip, who,
+                kind, cap, getattr(survey, "pk", None), ip, who,
             )  # fmt: skip
             return False
     return True

@@ -84,3 +84,56 @@ def test_publish_gate_when_the_operator_requires_verification(
 def test_unverified_creators_can_publish_by_default(alice, draft_survey):
     services.publish_survey(survey=draft_survey)
     assert Survey.objects.get(pk=draft_survey.pk).is_active
+
+
+def test_changing_email_again_and_again_cannot_flood_one_inbox(client, alice, password, caplog):
+    # An account is free to make: without the sending policy, changing its address to a
+    # stranger's over and over would mail that stranger once per change.
+    client.force_login(alice)
+    for _ in range(10):
+        changed = client.post(
+            reverse("accounts:change_email"),
+            {"email": "victim@example.org", "password": password},
+        )
+        assert changed.status_code == 302  # the same answer whether or not it was sent
+    to_victim = [m for m in mail.outbox if m.to == ["victim@example.org"]]
+    assert len(to_victim) == 3  # MAIL_PER_RECIPIENT_PER_HOUR
+    assert caplog.text.count("email refused by the sending policy kind=verification") == 7
+    assert "victim@example.org" not in caplog.text
+
+
+def test_the_confirmation_email_says_nothing_a_stranger_chose(client):
+    client.post(
+        reverse("accounts:signup"),
+        {
+            "username": "Buy-cheap-pills-at-spam",
+            "email": "victim@example.org",
+            "password1": "a long enough passphrase 7",
+            "password2": "a long enough passphrase 7",
+        },
+    )
+    (sent,) = mail.outbox
+    body = sent.body + sent.alternatives[0][0]
+    assert "spam" not in (sent.subject + body).lower()
+    assert "victim@example.org" in body
+
+
+@pytest.mark.parametrize("address", ["x@[127.0.0.1]", "x@localhost", "a%b@example.org"])
+def test_odd_addresses_are_refused_at_sign_up_and_on_change(client, alice, password, address):
+    signup = client.post(
+        reverse("accounts:signup"),
+        {
+            "username": "newcomer",
+            "email": address,
+            "password1": "a long enough passphrase 7",
+            "password2": "a long enough passphrase 7",
+        },
+    )
+    assert signup.status_code == 200 and "ordinary email address" in signup.content.decode()
+    client.force_login(alice)
+    change = client.post(
+        reverse("accounts:change_email"), {"email": address, "password": password}
+    )
+    assert change.status_code == 400
+    alice.refresh_from_db()
+    assert alice.email == "alice@example.com" and mail.outbox == []
