@@ -59,12 +59,20 @@ def _lock(survey):
 # --- endpoints ----------------------------------------------------------------------------
 
 
-def _clean_endpoint(url, events):
+def _clean_endpoint(url, events, *, resolve=True):
+    """ValidationError unless webhooks may go to `url` and `events` are known. The name is
+    resolved (`resolve`: a new or changed address) and every address it resolves to must
+    be allowed; one that resolves to nothing is refused too, as a typo is likelier than a
+    name yet to come. Delivery checks the name again, whatever it resolves to then."""
     errors = {}
     try:
-        policy.check_url(url)
+        _, host, port, _ = policy.check_url(url)
+        if resolve:
+            policy.resolve(host, port)
     except policy.Refused as exc:
         errors["url"] = exc.reason
+    except LookupError as exc:
+        errors["url"] = f"{exc}: check the address."
     unknown = set(events) - set(WebhookEndpoint.EVENT_TYPES)
     if unknown or not events:
         errors["events"] = "Choose at least one of the events listed."
@@ -93,7 +101,8 @@ def update_endpoint(*, endpoint, **changes):
     unknown = set(changes) - {"url", "events", "description", "active"}
     if unknown:
         raise TypeError(f"not endpoint fields: {sorted(unknown)}")
-    _clean_endpoint(changes.get("url", endpoint.url), changes.get("events", endpoint.events))
+    url = changes.get("url", endpoint.url)
+    _clean_endpoint(url, changes.get("events", endpoint.events), resolve=url != endpoint.url)
     _lock(endpoint.survey)
     for name, value in changes.items():
         setattr(endpoint, name, value)
