@@ -233,22 +233,41 @@ def _lease():
 BATCH = 50
 
 
-def queue_due(*, limit=1000):
-    """The deliveries to try now, oldest first, as batches of ids (one endpoint each), each
-    delivery leased so the next sweep doesn't queue it twice while its message waits."""
+def queue_due(*, endpoints=200):
+    """The deliveries to try now, as batches of ids: the oldest of each endpoint, leased so
+    the next sweep doesn't queue them twice while their message waits.
+
+    An endpoint whose batch is queued or being tried gets no other: a slow receiver holds
+    one worker at most, and its backlog never queues ahead of other endpoints' batches
+    (it did: 50-delivery batches of one slow endpoint filled the queue and both worker
+    processes, and another endpoint's deliveries waited behind them). Its next batch is
+    queued when this one ends."""
     now = timezone.now()
+    due = Delivery.objects.to_queue(now)
+    in_flight = Delivery.objects.filter(
+        status=Delivery.Status.PENDING, queued_until__gt=now
+    ).values("endpoint_id")
+    ready = (
+        due.exclude(endpoint_id__in=in_flight)
+        .order_by()
+        .values_list("endpoint_id", flat=True)
+        .distinct()[:endpoints]
+    )
+    batches = []
     with transaction.atomic():
-        due = list(
-            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .to_queue(now)
-            .order_by("next_attempt_at", "pk")
-            .values_list("pk", "endpoint_id")[:limit]
+        for endpoint_id in ready:
+            batch = list(
+                due.filter(endpoint_id=endpoint_id)
+                .select_for_update(skip_locked=True, of=("self",))
+                .order_by("next_attempt_at", "pk")
+                .values_list("pk", flat=True)[:BATCH]
+            )
+            if batch:
+                batches.append(batch)
+        Delivery.objects.filter(pk__in=[pk for batch in batches for pk in batch]).update(
+            queued_until=now + _lease()
         )
-        Delivery.objects.filter(pk__in=[pk for pk, _ in due]).update(queued_until=now + _lease())
-    by_endpoint = {}
-    for pk, endpoint in due:
-        by_endpoint.setdefault(endpoint, []).append(pk)
-    return [ids[i : i + BATCH] for ids in by_endpoint.values() for i in range(0, len(ids), BATCH)]
+    return batches
 
 
 def send_test_event(*, endpoint):
@@ -286,9 +305,10 @@ def _claim(delivery_ids):
             .filter(pk__in=delivery_ids)
             .order_by("next_attempt_at", "pk")
         )
-        # Not due again until this batch is over (or long past, if its worker died).
+        # Not due again until this batch is over (or long past, if its worker died), and
+        # its endpoint in flight till then: queue_due queues it no other batch.
         Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
-            next_attempt_at=now + _lease(), queued_until=None
+            next_attempt_at=now + _lease(), queued_until=now + _lease()
         )
     return deliveries
 
@@ -364,6 +384,7 @@ def attempt_batch(*, delivery_ids):
             status=Delivery.Status.SUCCEEDED,
             succeeded_at=now,
             next_attempt_at=None,
+            queued_until=None,
         )
         for attempts, pks in failed.items():
             retry_at = _next_try(attempts)
@@ -371,8 +392,11 @@ def attempt_batch(*, delivery_ids):
                 attempts=attempts,
                 next_attempt_at=retry_at,
                 status=Delivery.Status.PENDING if retry_at else Delivery.Status.FAILED,
+                queued_until=None,
             )
-        Delivery.objects.filter(pk__in=[d.pk for d in left]).update(next_attempt_at=now)
+        Delivery.objects.filter(pk__in=[d.pk for d in left]).update(
+            next_attempt_at=now, queued_until=None
+        )
         for endpoint_id, succeeded_last in latest.items():
             endpoints = WebhookEndpoint.objects.filter(pk=endpoint_id)
             if succeeded_last:
