@@ -10,6 +10,7 @@ import os
 import tempfile
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -466,9 +467,19 @@ WEBHOOK_PAUSE_AFTER = timedelta(days=env_int("WEBHOOK_PAUSE_AFTER_DAYS", 3))
 # Events and their delivery logs are kept this many days (those still waiting, longer).
 WEBHOOK_LOG_DAYS = env_int("WEBHOOK_LOG_DAYS", 30)
 # Where webhooks may go besides the public internet (integrations/policy.py): host names
-# and networks the operator trusts, e.g. an internal receiver; and whether plain http://
-# is allowed at all.
+# ("host:port", or "host" for ports 443 and 80 only) and networks the operator trusts,
+# e.g. an internal receiver; and whether plain http:// is allowed at all.
 WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
+for _host in WEBHOOK_ALLOWED_HOSTS:
+    _parts = urlsplit(f"//{_host}")
+    try:
+        _parts.port  # noqa: B018 - it raises for a port that isn't a number
+    except ValueError:
+        _parts = None
+    if _parts is None or not _parts.hostname or _parts.path:
+        raise ImproperlyConfigured(
+            f"WEBHOOK_ALLOWED_HOSTS: {_host!r} is not a host name or host:port."
+        )
 WEBHOOK_ALLOWED_NETWORKS = env.list("WEBHOOK_ALLOWED_NETWORKS", default=[])
 for _network in WEBHOOK_ALLOWED_NETWORKS:
     try:

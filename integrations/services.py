@@ -64,12 +64,20 @@ def _lock(survey):
 # --- endpoints ----------------------------------------------------------------------------
 
 
-def _clean_endpoint(url, events):
+def _clean_endpoint(url, events, *, resolve=True):
+    """ValidationError unless webhooks may go to `url` and `events` are known. The name is
+    resolved (`resolve`: a new or changed address) and every address it resolves to must
+    be allowed; one that resolves to nothing is refused too, as a typo is likelier than a
+    name yet to come. Delivery checks the name again, whatever it resolves to then."""
     errors = {}
     try:
-        policy.check_url(url)
+        _, host, port, _ = policy.check_url(url)
+        if resolve:
+            policy.resolve(host, port)
     except policy.Refused as exc:
         errors["url"] = exc.reason
+    except LookupError as exc:
+        errors["url"] = f"{exc}: check the address."
     unknown = set(events) - set(WebhookEndpoint.EVENT_TYPES)
     if unknown or not events:
         errors["events"] = "Choose at least one of the events listed."
@@ -98,7 +106,8 @@ def update_endpoint(*, endpoint, **changes):
     unknown = set(changes) - {"url", "events", "description", "active"}
     if unknown:
         raise TypeError(f"not endpoint fields: {sorted(unknown)}")
-    _clean_endpoint(changes.get("url", endpoint.url), changes.get("events", endpoint.events))
+    url = changes.get("url", endpoint.url)
+    _clean_endpoint(url, changes.get("events", endpoint.events), resolve=url != endpoint.url)
     _lock(endpoint.survey)
     for name, value in changes.items():
         setattr(endpoint, name, value)
@@ -229,22 +238,41 @@ def _lease():
 BATCH = 50
 
 
-def queue_due(*, limit=1000):
-    """The deliveries to try now, oldest first, as batches of ids (one endpoint each), each
-    delivery leased so the next sweep doesn't queue it twice while its message waits."""
+def queue_due(*, endpoints=200):
+    """The deliveries to try now, as batches of ids: the oldest of each endpoint, leased so
+    the next sweep doesn't queue them twice while their message waits.
+
+    An endpoint whose batch is queued or being tried gets no other: a slow receiver holds
+    one worker at most, and its backlog never queues ahead of other endpoints' batches
+    (it did: 50-delivery batches of one slow endpoint filled the queue and both worker
+    processes, and another endpoint's deliveries waited behind them). Its next batch is
+    queued when this one ends."""
     now = timezone.now()
+    due = Delivery.objects.to_queue(now)
+    in_flight = Delivery.objects.filter(
+        status=Delivery.Status.PENDING, queued_until__gt=now
+    ).values("endpoint_id")
+    ready = (
+        due.exclude(endpoint_id__in=in_flight)
+        .order_by()
+        .values_list("endpoint_id", flat=True)
+        .distinct()[:endpoints]
+    )
+    batches = []
     with transaction.atomic():
-        due = list(
-            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .to_queue(now)
-            .order_by("next_attempt_at", "pk")
-            .values_list("pk", "endpoint_id")[:limit]
+        for endpoint_id in ready:
+            batch = list(
+                due.filter(endpoint_id=endpoint_id)
+                .select_for_update(skip_locked=True, of=("self",))
+                .order_by("next_attempt_at", "pk")
+                .values_list("pk", flat=True)[:BATCH]
+            )
+            if batch:
+                batches.append(batch)
+        Delivery.objects.filter(pk__in=[pk for batch in batches for pk in batch]).update(
+            queued_until=now + _lease()
         )
-        Delivery.objects.filter(pk__in=[pk for pk, _ in due]).update(queued_until=now + _lease())
-    by_endpoint = {}
-    for pk, endpoint in due:
-        by_endpoint.setdefault(endpoint, []).append(pk)
-    return [ids[i : i + BATCH] for ids in by_endpoint.values() for i in range(0, len(ids), BATCH)]
+    return batches
 
 
 def send_test_event(*, endpoint):
@@ -282,9 +310,10 @@ def _claim(delivery_ids):
             .filter(pk__in=delivery_ids)
             .order_by("next_attempt_at", "pk")
         )
-        # Not due again until this batch is over (or long past, if its worker died).
+        # Not due again until this batch is over (or long past, if its worker died), and
+        # its endpoint in flight till then: queue_due queues it no other batch.
         Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
-            next_attempt_at=now + _lease(), queued_until=None
+            next_attempt_at=now + _lease(), queued_until=now + _lease()
         )
     return deliveries
 
@@ -360,6 +389,7 @@ def attempt_batch(*, delivery_ids):
             status=Delivery.Status.SUCCEEDED,
             succeeded_at=now,
             next_attempt_at=None,
+            queued_until=None,
         )
         for attempts, pks in failed.items():
             retry_at = _next_try(attempts)
@@ -367,8 +397,11 @@ def attempt_batch(*, delivery_ids):
                 attempts=attempts,
                 next_attempt_at=retry_at,
                 status=Delivery.Status.PENDING if retry_at else Delivery.Status.FAILED,
+                queued_until=None,
             )
-        Delivery.objects.filter(pk__in=[d.pk for d in left]).update(next_attempt_at=now)
+        Delivery.objects.filter(pk__in=[d.pk for d in left]).update(
+            next_attempt_at=now, queued_until=None
+        )
         for endpoint_id, succeeded_last in latest.items():
             endpoints = WebhookEndpoint.objects.filter(pk=endpoint_id)
             if succeeded_last:

@@ -54,13 +54,20 @@ def dispatch():
     WEBHOOK_SWEEP_SECONDS by beat for whatever a retry or a lost message left waiting."""
     for event_id in services.dispatch_events():
         email_response.delay(event_id)
+    _queue_due()
+
+
+def _queue_due():
     for batch in services.queue_due():
         attempt_deliveries.delay(batch)
 
 
 @shared_task
 def attempt_deliveries(delivery_ids):
+    """One endpoint's batch; then its next (queue_due queues one batch per endpoint at a
+    time), and whatever else is due, without waiting for the sweep."""
     services.attempt_batch(delivery_ids=delivery_ids)
+    _queue_due()
 
 
 @shared_task

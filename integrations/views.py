@@ -1,6 +1,7 @@
 """A survey's webhooks and email notifications: settings, the delivery log, replays."""
 
 import logging
+import time
 from functools import wraps
 
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 
 from surveys.access import survey_for_owner
@@ -23,7 +25,10 @@ from .models import Attempt, Delivery, EmailNotification, WebhookEndpoint
 logger = logging.getLogger("canvass.integrations")
 
 ATTEMPTS_PER_PAGE = 50
-SECRET_KEY = "webhook-secret-{}"  # the session key a new secret waits under, to be shown once
+# The session key saying when an endpoint's secret was made, for its page to show it once,
+# and how soon: the secret itself stays out of the session (the page reads the endpoint's).
+SECRET_KEY = "webhook-secret-made-{}"
+SECRET_SHOWN_WITHIN = 300  # seconds
 
 
 def endpoint_for_owner(user, pk):
@@ -31,7 +36,16 @@ def endpoint_for_owner(user, pk):
 
 
 def _show_secret_once(request, endpoint):
-    request.session[SECRET_KEY.format(endpoint.pk)] = endpoint.secret
+    request.session[SECRET_KEY.format(endpoint.pk)] = time.time()
+
+
+def _new_secret(request, endpoint):
+    """The endpoint's secret if it was just made or rotated and its page hasn't shown it
+    yet, else None: the first view takes it, and a secret not viewed soon isn't shown."""
+    made = request.session.pop(SECRET_KEY.format(endpoint.pk), None)
+    if made is None or time.time() - made > SECRET_SHOWN_WITHIN:
+        return None
+    return endpoint.secret
 
 
 def endpoint_action(view):
@@ -105,6 +119,7 @@ def notifications(request, pk):
     return redirect("integrations:survey", survey.pk)
 
 
+@cache_control(private=True, no_store=True)  # it may show the new secret
 @login_required
 def endpoint(request, pk):
     """The endpoint's settings and its delivery log, newest attempt first."""
@@ -123,7 +138,7 @@ def endpoint(request, pk):
         {
             "endpoint": endpoint,
             "survey": endpoint.survey,
-            "secret": request.session.pop(SECRET_KEY.format(endpoint.pk), None),
+            "secret": _new_secret(request, endpoint),
             "form": EndpointForm(instance=endpoint),
             "page": page,
             "failures_only": failures_only,

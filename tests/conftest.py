@@ -8,6 +8,8 @@ Every one logs in with `password`. A permission test is then a few lines: act as
 alice's survey, expect a 404 and an unchanged database.
 """
 
+import socket
+
 import pytest
 from django.test import Client
 
@@ -40,6 +42,27 @@ def _fast_tests(settings, tmp_path):
             "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None},
         },
     }
+
+
+# The names RFC 2606 keeps for examples resolve here, without DNS (adding a webhook
+# resolves its host): example.com's and *.example's to a public address, *.invalid's to
+# nothing. Every other name resolves as usual.
+EXAMPLE_ADDRESS = "93.184.216.34"
+
+
+@pytest.fixture(autouse=True)
+def _example_names_resolve_without_dns(monkeypatch):
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        name = str(host).lower().rstrip(".")
+        if name.endswith(".invalid"):
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        if name == "example.com" or name.endswith((".example.com", ".example")):
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (EXAMPLE_ADDRESS, port))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
 
 
 @pytest.fixture

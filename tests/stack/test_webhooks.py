@@ -125,3 +125,35 @@ def test_a_thousand_submissions_arrive_once_each_though_the_worker_is_killed(
         print(f"killed after {killed[0]} requests; {len(ids) - len(set(ids))} duplicates")
     finally:
         stack.wait_for_heartbeat()
+
+
+def test_a_slow_endpoint_does_not_delay_another(stack, demo_token, sql, listening):
+    """One endpoint answers in 1.5 s (within the 2 s deadline), the other at once. While
+    the slow one works through its backlog, each of the fast one's deliveries arrives as
+    soon as it would alone: the dispatch waits 2 s to gather its second's events, then
+    sends them."""
+    slow, slow_endpoint = listening([("sleep", 1.5)])
+    fast, _ = listening([200])
+    statuses = in_parallel(80, lambda: take(stack, demo_token, source=many_addresses())[0])
+    assert statuses == [200] * 80
+    assert wait_until(lambda: len(fast.requests) >= 80, seconds=180), len(fast.requests)
+    waiting = sql(
+        "SELECT count(*) FROM integrations_delivery WHERE endpoint_id = %s AND status = 'pending'",
+        slow_endpoint,
+    )[0][0]
+    created = dict(
+        sql(
+            "SELECT event_id, extract(epoch FROM created_at)::float FROM surveys_event"
+            " WHERE event_id = ANY(%s)",
+            [request["id"] for request in fast.requests],
+        )
+    )
+    latencies = sorted(request["at"] - created[request["id"]] for request in fast.requests)
+    print(
+        f"fast endpoint: {len(latencies)} deliveries, median {latencies[len(latencies) // 2]:.1f}"
+        f" s, max {latencies[-1]:.1f} s after the event; slow one: {len(slow.requests)}"
+        f" received, {waiting} waiting"
+    )
+    assert waiting > 0  # the slow endpoint was still busy with its backlog
+    # Before: a median of 2.7-5.4 s and a maximum of 5.2-9.3 s, behind the slow batches.
+    assert latencies[len(latencies) // 2] < 2 and latencies[-1] < 5

@@ -5,7 +5,8 @@ would.
 The script is a list of behaviours for the first, second, ... request of each webhook-id
 (the last one repeats): an int (answer with that status), "timeout" (never answer),
 "reset" (close the connection abruptly), "drip" (a 200 whose body comes a byte a second,
-forever), "huge" (a 200 with a 64 MB body), or ("redirect", url) (a 302 to url).
+forever), "huge" (a 200 with a 64 MB body), ("redirect", url) (a 302 to url) or ("sleep", seconds)
+(a 200 after that long: a slow receiver that answers within the deadline).
 """
 
 import json
@@ -143,6 +144,9 @@ class Receiver:
                     sent += len(chunk)
             except OSError:
                 return
+        elif isinstance(behaviour, tuple) and behaviour[0] == "sleep":
+            self._stop.wait(behaviour[1])
+            self._answer(handler, 200)
         elif isinstance(behaviour, tuple) and behaviour[0] == "redirect":
             handler.send_response(302)
             handler.send_header("Location", behaviour[1])

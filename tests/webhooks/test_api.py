@@ -93,6 +93,8 @@ def test_pause_rotate_replay_failed_and_delete(alice_api, endpoint, settings):
     [
         ({"url": "http://10.0.0.1/", "events": ["response.submitted"]}, "url"),
         ({"url": "ftp://example.com/", "events": ["response.submitted"]}, "url"),
+        ({"url": "http://localhost:9/", "events": ["response.submitted"]}, "url"),
+        ({"url": "https://no-such-host.invalid/", "events": ["response.submitted"]}, "url"),
         ({"url": "https://example.com/", "events": []}, "events"),
         ({"url": "https://example.com/", "events": ["survey.deleted"]}, "events"),
         ({"url": "https://example.com/", "events": "response.submitted"}, "events"),

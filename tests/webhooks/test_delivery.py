@@ -350,6 +350,63 @@ def test_without_a_broker_the_sender_thread_delivers_outside_the_request(
         assert receiver.wait_for(lambda: receiver.delivered(), seconds=10)
 
 
+def test_an_endpoint_with_a_batch_in_flight_is_queued_no_other(active_survey):
+    """Its next batch waits for this one to end; other endpoints' go meanwhile: a slow
+    endpoint's backlog can't fill the queue ahead of them."""
+    busy, other = (
+        WebhookEndpoint.objects.create(
+            survey=active_survey, url=f"https://example.com/{n}", events=["response.submitted"]
+        )
+        for n in range(2)
+    )
+    now = timezone.now()
+    for _ in range(services.BATCH + 10):
+        event = Event.objects.create(
+            survey=active_survey, type=Event.Type.TEST, payload={}, dispatched_at=now
+        )
+        Delivery.objects.create(event=event, endpoint=busy, next_attempt_at=now)
+    Delivery.objects.create(event=event, endpoint=other, next_attempt_at=now)
+    first = services.queue_due()
+    assert sorted(len(batch) for batch in first) == [1, services.BATCH]
+    assert services.queue_due() == []  # both in flight: the 10 left wait
+    (batch,) = [batch for batch in first if len(batch) == services.BATCH]
+    claimed = services._claim(batch)
+    assert services.queue_due() == []  # still in flight while it is tried
+    Delivery.objects.filter(pk__in=[d.pk for d in claimed]).update(
+        status=Delivery.Status.SUCCEEDED, queued_until=None
+    )  # as attempt_batch ends it
+    (rest,) = services.queue_due()
+    assert len(rest) == 10 and set(rest).isdisjoint(batch)
+
+
+def test_without_a_broker_a_slow_endpoint_does_not_hold_the_others(
+    transactional_db, settings, alice
+):
+    """One receiver takes 1.5 s to answer (within the deadline), the other answers at
+    once: the fast one's deliveries arrive at once while the slow one's wait their turn."""
+    from dbtools.factories import build_survey
+    from surveys.models import Survey
+
+    settings.WEBHOOK_SEND_IN_PROCESS = True
+    settings.WEBHOOK_TIMEOUT = 5
+    survey = build_survey(owner=alice, status=Survey.Status.ACTIVE)
+    with Receiver(script=[("sleep", 1.5)]) as slow, Receiver() as fast:
+        slow_endpoint = listen(survey, slow)
+        listen(survey, fast)
+        started = time.monotonic()
+        for _ in range(3):
+            submit(survey)  # each commit wakes the sender
+        assert fast.wait_for(lambda: len(fast.requests) == 3, seconds=30)
+        took = time.monotonic() - started
+        waiting = slow_endpoint.deliveries.filter(status=Delivery.Status.PENDING).count()
+        # Not to leave the sender's threads writing as the test's database goes.
+        assert slow.wait_for(
+            lambda: not Delivery.objects.filter(status=Delivery.Status.PENDING).exists()
+        )
+    assert waiting >= 1 and took < 1.5, f"the fast endpoint's 3 took {took:.1f} s"
+    assert len(slow.requests) == 3 and len(fast.requests) == 3
+
+
 def test_logs_older_than_the_retention_go_unless_still_waiting(endpoint, active_survey, settings):
     settings.WEBHOOK_LOG_DAYS = 30
     for _ in range(3):
@@ -389,3 +446,20 @@ def test_two_workers_claim_batches_of_one_endpoint_side_by_side(endpoint, active
     if connection.vendor != "postgresql":
         claimed = [d.pk for d in services._claim([second])]
     assert claimed == [second]
+
+
+def test_send_webhooks_sends_every_due_delivery_batch_after_batch(endpoint, active_survey):
+    """One batch per endpoint at a time, the command goes on till nothing is due."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    now = timezone.now()
+    for _ in range(services.BATCH + 5):
+        event = Event.objects.create(
+            survey=active_survey, type=Event.Type.TEST, payload={}, dispatched_at=now
+        )
+        Delivery.objects.create(event=event, endpoint=endpoint, next_attempt_at=now)
+    out = StringIO()
+    call_command("send_webhooks", stdout=out)
+    assert f"{services.BATCH + 5} of {services.BATCH + 5} deliveries succeeded" in out.getvalue()

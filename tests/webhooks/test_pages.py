@@ -6,6 +6,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
+from integrations import views
 from integrations.models import Delivery, EmailNotification, WebhookEndpoint
 from surveys import services as surveys
 
@@ -24,18 +25,36 @@ def respond(survey):
 def test_adding_a_webhook_shows_its_secret_once(alice_client, active_survey, receiver):
     page = alice_client.get(reverse("integrations:survey", args=[active_survey.pk]))
     assert page.status_code == 200 and b"No webhooks yet." in page.content
-    response = alice_client.post(
+    added = alice_client.post(
         reverse("integrations:endpoint_create", args=[active_survey.pk]),
         {"url": receiver.url, "description": "CRM", "events": ["response.submitted"]},
-        follow=True,
     )
     endpoint = WebhookEndpoint.objects.get()
-    assert response.redirect_chain[-1][0] == endpoint.get_absolute_url()
-    assert endpoint.secret.encode() in response.content
+    assert added.status_code == 302 and added["Location"] == endpoint.get_absolute_url()
+    # The secret doesn't wait in the session for the page: the page reads it, once.
+    assert endpoint.secret not in str(dict(alice_client.session.items()))
+    shown = alice_client.get(endpoint.get_absolute_url())
+    assert endpoint.secret.encode() in shown.content
+    assert "no-store" in shown["Cache-Control"] and "private" in shown["Cache-Control"]
     again = alice_client.get(endpoint.get_absolute_url())
     assert endpoint.secret.encode() not in again.content
+    assert "no-store" in again["Cache-Control"]
     listed = alice_client.get(reverse("integrations:survey", args=[active_survey.pk]))
     assert receiver.url.encode() in listed.content
+
+
+def test_a_new_secret_not_viewed_soon_is_not_shown(alice_client, endpoint):
+    """A rotation whose page wasn't opened within SECRET_SHOWN_WITHIN: a later visit (from
+    the same session) doesn't show the secret."""
+    alice_client.post(reverse("integrations:endpoint_rotate", args=[endpoint.pk]))
+    session = alice_client.session
+    key = views.SECRET_KEY.format(endpoint.pk)
+    session[key] -= views.SECRET_SHOWN_WITHIN + 1  # made that long ago
+    session.save()
+    endpoint.refresh_from_db()
+    page = alice_client.get(endpoint.get_absolute_url())
+    assert page.status_code == 200 and endpoint.secret.encode() not in page.content
+    assert key not in alice_client.session
 
 
 @pytest.mark.parametrize(
@@ -43,6 +62,17 @@ def test_adding_a_webhook_shows_its_secret_once(alice_client, active_survey, rec
     [
         ({"url": "http://10.0.0.1/", "events": ["response.submitted"]}, "url", "private"),
         ({"url": "not a url", "events": ["response.submitted"]}, "url", "valid URL"),
+        # Names are resolved when added: refused for what they resolve to.
+        (
+            {"url": "http://localhost:9/", "events": ["response.submitted"]},
+            "url",
+            "is a loopback address (localhost resolves to it)",
+        ),
+        (
+            {"url": "https://no-such-host.invalid/", "events": ["response.submitted"]},
+            "url",
+            "no-such-host.invalid could not be resolved",
+        ),
         ({"url": "https://example.com/", "events": []}, "events", "required"),
         ({"url": "https://example.com/", "events": ["survey.deleted"]}, "events", "valid"),
     ],

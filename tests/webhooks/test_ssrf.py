@@ -24,6 +24,10 @@ NAMES = {
     "metadata.example.com": ["169.254.169.254"],
     # One public address and one private: refused all the same.
     "mixed.example.com": ["93.184.216.34", "10.1.2.3"],
+    # IPv6 addresses standing for the metadata service and a private IPv4 address.
+    "sixtofour.example.com": ["2002:a9fe:a9fe::1"],
+    "nat64.example.com": ["64:ff9b::a00:1"],
+    "public.example.com": ["93.184.216.34"],
 }
 
 
@@ -89,6 +93,22 @@ REFUSED = [
     ("http://mixed.example.com/", "private"),
     ("http://2130706433/", "loopback"),
     ("http://0x7f.1/", "loopback"),
+    # Site-local, the 6to4 relays, and IPv6 addresses that stand for an IPv4 address that
+    # is refused: 6to4 (2002::/16), NAT64 (64:ff9b::/96), Teredo (2001::/32).
+    ("http://[fec0::1]/", "site-local"),
+    ("http://192.88.99.1/", "not a public address"),
+    ("http://[2002:7f00:1::]/", "6to4 for 127.0.0.1, a loopback"),
+    ("http://[2002:a9fe:a9fe::]/", "6to4 for 169.254.169.254, a link-local"),
+    ("http://[2002:a00:1::]/", "6to4 for 10.0.0.1, a private"),
+    ("http://[2002:c058:6301::]/", "6to4 for 192.88.99.1, not a public"),
+    ("http://[64:ff9b::7f00:1]/", "NAT64 for 127.0.0.1, a loopback"),
+    ("http://[64:ff9b::a9fe:a9fe]/", "NAT64 for 169.254.169.254, a link-local"),
+    ("http://[64:ff9b::c0a8:101]/", "NAT64 for 192.168.1.1, a private"),
+    ("http://[64:ff9b:1::a00:1]/", "reserved"),  # local-use NAT64: the operator's network
+    ("http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/", "Teredo for 127.0.0.1, a loopback"),
+    ("http://[::ffff:a9fe:a9fe]/", "maps to 169.254.169.254, a link-local"),
+    ("http://sixtofour.example.com/", "6to4 for 169.254.169.254"),
+    ("http://nat64.example.com/", "NAT64 for 10.0.0.1"),
 ]
 
 
@@ -109,10 +129,56 @@ def test_refused_targets_are_logged_and_never_connected_to(
     assert "outcome=blocked" in caplog.text
 
 
-@pytest.mark.parametrize("url, reason", REFUSED[:11])
-def test_an_address_that_is_refused_is_refused_when_added(url, reason, default_policy):
-    with pytest.raises(policy.Refused, match=reason):
-        policy.check_url(url)
+@pytest.mark.parametrize("url, reason", REFUSED)
+def test_an_address_that_is_refused_is_refused_when_added(
+    url, reason, default_policy, connections, active_survey
+):
+    """Names too: resolved when added, every address checked, nothing connected to."""
+    with pytest.raises(ValidationError) as refused:
+        services.add_endpoint(survey=active_survey, url=url, events=["response.submitted"])
+    (message,) = refused.value.message_dict["url"]
+    assert message.startswith("Webhooks can't be sent there: ") and reason in message
+    assert not WebhookEndpoint.objects.exists() and connections == []
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "93.184.216.34",
+        "2606:2800:220:1:248:1893:25c8:1946",
+        "::ffff:93.184.216.34",  # IPv4-mapped: judged as the IPv4 address
+        "64:ff9b::5db8:d822",  # NAT64 for 93.184.216.34: how IPv6-only networks reach IPv4
+        "2002:5db8:d822::1",  # 6to4 for 93.184.216.34
+    ],
+)
+def test_a_public_address_however_spelled_is_allowed(address, default_policy):
+    assert policy.forbidden_address(ipaddress.ip_address(address)) is None
+
+
+def test_a_name_is_resolved_when_added_and_when_changed(
+    default_policy, connections, active_survey, monkeypatch
+):
+    """Refused with the name and the address it resolves to; pausing an endpoint whose
+    name no longer resolves still works (an unchanged address isn't resolved again)."""
+    endpoint = services.add_endpoint(
+        survey=active_survey, url="http://public.example.com/in", events=["response.submitted"]
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.update_endpoint(endpoint=endpoint, url="http://localhost/in")
+    assert refused.value.message_dict["url"] == [
+        "Webhooks can't be sent there: 127.0.0.1 is a loopback address (localhost resolves to it)."
+    ]
+    with pytest.raises(ValidationError) as unknown:
+        services.update_endpoint(endpoint=endpoint, url="https://no-such-host.invalid/")
+    assert unknown.value.message_dict["url"] == [
+        "no-such-host.invalid could not be resolved: Name or service not known: check the address."
+    ]
+    endpoint.refresh_from_db()
+    assert endpoint.url == "http://public.example.com/in"
+    monkeypatch.setitem(NAMES, "public.example.com", ["10.9.9.9"])  # changed since
+    services.update_endpoint(endpoint=endpoint, active=False)
+    endpoint.refresh_from_db()
+    assert not endpoint.active and connections == []
 
 
 def test_https_is_required_unless_the_operator_allows_http(settings):
@@ -161,12 +227,39 @@ def test_a_redirect_to_loopback_is_not_followed(settings, connections, active_su
         services.delete_endpoint(endpoint=endpoint)  # its log goes with it
 
 
-def test_the_operator_can_allow_a_host_by_name(settings, connections):
-    settings.WEBHOOK_ALLOWED_HOSTS = ["hooks.example.com"]
+def test_the_operator_can_allow_a_host_by_name_on_a_port(settings, connections):
+    settings.WEBHOOK_ALLOWED_NETWORKS = []
     with Receiver() as receiver:
+        settings.WEBHOOK_ALLOWED_HOSTS = [f"hooks.example.com:{receiver.port}"]
         result = client.post(f"http://hooks.example.com:{receiver.port}/in", b"{}", {})
     assert result.succeeded and connections == ["127.0.0.1"]
     assert receiver.requests[0]["headers"]["host"] == f"hooks.example.com:{receiver.port}"
+
+
+def test_a_host_allowed_by_name_alone_opens_its_default_ports_only(settings, connections):
+    """Not every port of the machine: its database's or its admin's."""
+    settings.WEBHOOK_ALLOWED_NETWORKS = []
+    settings.WEBHOOK_ALLOWED_HOSTS = ["hooks.example.com"]
+    assert policy.resolve("hooks.example.com", 443) == [ipaddress.ip_address("127.0.0.1")]
+    result = client.post("http://hooks.example.com:5432/", b"{}", {})
+    assert result.outcome == "blocked" and "loopback" in result.detail and connections == []
+
+
+@pytest.mark.parametrize(
+    "allowed, host, port, expected",
+    [
+        (["hooks.example.com"], "hooks.example.com", 443, True),
+        (["hooks.example.com"], "HOOKS.example.com", 80, True),
+        (["hooks.example.com"], "hooks.example.com", 8443, False),
+        (["hooks.example.com:8443"], "hooks.example.com", 8443, True),
+        (["hooks.example.com:8443"], "hooks.example.com", 443, False),
+        (["hooks.example.com:8443"], "other.example.com", 8443, False),
+        (["[fd00::1]:8080"], "fd00::1", 8080, True),
+    ],
+)
+def test_allowed_hosts_name_a_host_and_its_port(settings, allowed, host, port, expected):
+    settings.WEBHOOK_ALLOWED_HOSTS = allowed
+    assert policy.host_allowed(host, port) is expected
 
 
 def test_an_unknown_name_is_a_dns_failure(default_policy, connections):

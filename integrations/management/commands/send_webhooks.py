@@ -15,10 +15,10 @@ class Command(BaseCommand):
 
         for event_id in emailed:
             email_response(event_id)
-        outcomes = [
-            result
-            for batch in services.queue_due()
-            for result in services.attempt_batch(delivery_ids=batch)
-        ]
+        outcomes = []
+        # A batch per endpoint at a time; those left untried are due again at once.
+        while batches := services.queue_due():
+            for batch in batches:
+                outcomes.extend(services.attempt_batch(delivery_ids=batch))
         delivered = sum(1 for result in outcomes if result.succeeded)
         self.stdout.write(f"{delivered} of {len(outcomes)} deliveries succeeded.")
