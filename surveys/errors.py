@@ -57,10 +57,6 @@ class ExportExpired(Refused):
 
     message = "This export has expired, so its file can no longer be downloaded. Export again."
 
-    def __init__(self, export):
-        super().__init__()
-        self.export = export
-
 
 class NoOptions(Refused):
     """Only choice questions have options."""

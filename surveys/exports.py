@@ -281,7 +281,7 @@ def file_response(export):
     if export.status != export.Status.DONE:
         raise Http404("not ready")
     if export.is_expired:
-        raise ExportExpired(export)
+        raise ExportExpired
     response = FileResponse(
         export.file.open("rb"),
         as_attachment=True,

@@ -1,5 +1,8 @@
 import re
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 from django.core.signals import request_finished
 from django.db import close_old_connections, connection
@@ -7,6 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from surveys.models import Answer, Option, Question, Submission, Survey
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def answer_url(survey):
@@ -170,3 +175,20 @@ def api_answers(survey, pick=0):
         {"questionId": q.pk, "optionId": list(q.options.all())[pick].pk}
         for q in survey.questions.prefetch_related("options")
     ]
+
+
+def manage_py(env, *args, check=True, stdin=None, timeout=600):
+    """`manage.py ARGS` in a process of its own with `env`; asserts it succeeded unless
+    `check` is off."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=timeout,
+    )
+    if check:
+        assert result.returncode == 0, result.stdout + result.stderr
+    return result

@@ -21,6 +21,7 @@ from config.celery import HEARTBEAT_KEY
 from dbtools.factories import UserFactory, add_submissions, build_survey
 from scripts.stack import free_port, wait_for_port
 from surveys.models import Export, Submission, Survey
+from tests.helpers import manage_py
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -105,19 +106,6 @@ def test_the_thread_starts_only_in_runserver_without_a_broker(settings, monkeypa
     assert [thread.name for thread in started] == ["canvass-beat"]
 
 
-def manage(env, *args):
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
-
-
 MAKE_EXPORTS = """
 from datetime import timedelta
 from django.core.files.base import ContentFile
@@ -145,8 +133,8 @@ def test_runserver_deletes_an_expired_export_by_itself(tmp_path):
         "PRIVATE_STORAGE": str(tmp_path / "private"),
         "EXPORT_SWEEP_SECONDS": "1",
     }
-    manage(env, "migrate", "--noinput", "-v0")
-    manage(env, "shell", "-c", MAKE_EXPORTS)
+    manage_py(env, "migrate", "--noinput", "-v0", timeout=120)
+    manage_py(env, "shell", "-c", MAKE_EXPORTS, timeout=120)
     files = tmp_path / "private" / "exports"
     assert sorted(path.name for path in files.iterdir()) == ["current.csv", "expired.csv"]
 

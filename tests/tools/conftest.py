@@ -14,6 +14,7 @@ import psycopg
 import pytest
 
 from scripts.stack import MissingService, PostgresCluster, free_port, wait_for_port
+from tests.helpers import manage_py
 
 ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "canvass-backups"
@@ -73,21 +74,6 @@ def s3():
         server.wait()
 
 
-def run(env, *args, check=True, stdin=None):
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        input=stdin,
-        timeout=600,
-    )
-    if check:
-        assert result.returncode == 0, result.stdout + result.stderr
-    return result
-
-
 class Site:
     """A Canvass database and backup destination, driven through manage.py like an operator."""
 
@@ -96,7 +82,7 @@ class Site:
         self.database_url = database_url
 
     def manage(self, *args, **kwargs):
-        return run(self.env, *args, **kwargs)
+        return manage_py(self.env, *args, **kwargs)
 
     def sql(self, statement, *params):
         with psycopg.connect(self.database_url) as conn:

@@ -6,7 +6,9 @@ import socket
 import sqlite3
 import threading
 
-from .conftest import BUCKET, Site, base_env, run
+from tests.helpers import manage_py
+
+from .conftest import BUCKET, Site, base_env
 
 SEED = ("setup_test_data", "--seed", "7", "--users", "2", "--surveys", "2", "--questions", "4",
         "--options", "3", "--submissions", "150", "--no-progress")  # fmt: skip
@@ -142,7 +144,7 @@ def test_storage_failing_mid_upload_keeps_the_previous_latest(pg_site, s3):
     proxy = CuttingProxy(int(s3["endpoint"].rsplit(":", 1)[1]), limit=32 * 1024)
     try:
         env = {**pg_site.env, "BACKUP_S3_ENDPOINT_URL": f"http://127.0.0.1:{proxy.port}"}
-        result = run(env, "backup_db", check=False)
+        result = manage_py(env, "backup_db", check=False)
     finally:
         proxy.close()
     assert result.returncode != 0
@@ -155,7 +157,7 @@ def test_storage_failing_mid_upload_keeps_the_previous_latest(pg_site, s3):
 def test_wrong_credentials_fail_loudly(pg_site, s3):
     first = pg_site.manage("backup_db").stdout.split()[1]
     env = {**pg_site.env, "AWS_SECRET_ACCESS_KEY": "not-the-secret"}
-    result = run(env, "backup_db", check=False)
+    result = manage_py(env, "backup_db", check=False)
     assert result.returncode != 0
     assert "Backup failed" in result.stderr
     assert "SignatureDoesNotMatch" in result.stderr or "InvalidAccessKeyId" in result.stderr
@@ -164,7 +166,7 @@ def test_wrong_credentials_fail_loudly(pg_site, s3):
 
 def test_unreachable_storage_fails_loudly(pg_site):
     env = {**pg_site.env, "BACKUP_S3_ENDPOINT_URL": "http://127.0.0.1:9"}
-    result = run(env, "backup_db", check=False)
+    result = manage_py(env, "backup_db", check=False)
     assert result.returncode != 0
     assert "Backup failed" in result.stderr and "Could not connect" in result.stderr
 
