@@ -12,7 +12,9 @@ neither Redis nor a worker; `make run`'s development server then runs the schedu
 import os
 import time
 
-from celery import Celery
+from celery import Celery, signals
+
+from lib.redact import RedactingFormatter
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -21,6 +23,16 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 HEARTBEAT_KEY = "canvass:worker-heartbeat"
+
+
+@signals.after_setup_logger.connect
+@signals.after_setup_task_logger.connect
+def redact_worker_logs(logger, **kwargs):
+    """The worker logs through its own handlers, not Django's LOGGING: their lines are
+    redacted all the same (a task's error may quote a receipt link)."""
+    for handler in logger.handlers:
+        if not isinstance(handler.formatter, RedactingFormatter):
+            handler.setFormatter(RedactingFormatter(wrapped=handler.formatter))
 
 
 @app.task(ignore_result=True)

@@ -3,14 +3,21 @@
 import sentry_sdk
 from sentry_sdk.integrations.django import DjangoIntegration
 
+from lib.redact import redact_all
+
 
 def _strip_request(event, hint):
-    # Belt and braces on top of the options below: keep the URL and method, drop the rest.
+    # Belt and braces on top of the options below: keep the URL and method, drop the rest;
+    # and no secret link anywhere in what is sent (the URL, messages, breadcrumbs).
     request = event.get("request")
     if request:
         event["request"] = {k: request[k] for k in ("url", "method") if k in request}
     event.pop("user", None)
-    return event
+    return redact_all(event)
+
+
+def _redact_breadcrumb(crumb, hint):
+    return redact_all(crumb)
 
 
 def init_sentry(*, dsn, environment, traces_sample_rate):
@@ -32,4 +39,5 @@ def init_sentry(*, dsn, environment, traces_sample_rate):
         max_request_body_size="never",
         before_send=_strip_request,
         before_send_transaction=_strip_request,
+        before_breadcrumb=_redact_breadcrumb,
     )

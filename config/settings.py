@@ -98,6 +98,7 @@ MIDDLEWARE = [
     "django_guid.middleware.guid_middleware",
     "lib.proxy.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "lib.redact.SecretPageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -321,8 +322,10 @@ LOGGING = {
         "request_id": {"()": "django_guid.log_filters.CorrelationId"},
     },
     "formatters": {
+        # Redacting: no secret link (lib/redact.py) reaches a log line.
         "plain": {
-            "format": "%(asctime)s %(levelname)s rid=%(correlation_id)s %(name)s %(message)s"
+            "()": "lib.redact.RedactingFormatter",
+            "format": "%(asctime)s %(levelname)s rid=%(correlation_id)s %(name)s %(message)s",
         },
     },
     "handlers": {
@@ -338,6 +341,8 @@ LOGGING = {
         # Bad input, CSRF failures, disallowed hosts: always kept.
         "django.security": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django_guid": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # runserver's request lines (`make run`), redacted like every other line.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "canvass": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
     },
 }

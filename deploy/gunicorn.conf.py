@@ -5,8 +5,15 @@ gracefully with `systemctl reload canvass` (SIGHUP): new workers start before ol
 """
 
 import os
+import sys
+from pathlib import Path
 
 from gunicorn.glogging import Logger
+
+# Gunicorn reads this file before it puts the project on the import path; the access log
+# redacts with the project's own list of secret links.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from lib.redact import redact
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8001")
 
@@ -34,7 +41,8 @@ capture_output = True
 class LogFolderKeepingLogger(Logger):
     """Gunicorn's logger, which makes the log folder again before it opens the log files:
     if the folder is gone when logrotate asks for a reopen (USR1) or a reload reopens them
-    (HUP), Gunicorn would otherwise die on the missing folder."""
+    (HUP), Gunicorn would otherwise die on the missing folder. Its access lines are
+    redacted."""
 
     def _make_folders(self, cfg):
         for path in (cfg.errorlog, cfg.accesslog):
@@ -48,6 +56,14 @@ class LogFolderKeepingLogger(Logger):
     def reopen_files(self):
         self._make_folders(self.cfg)
         super().reopen_files()
+
+    def atoms(self, resp, req, environ, request_time):
+        # The access line logs the route, never a secret link's token (lib/redact.py): in
+        # the request line, the path, the query and the referer alike.
+        return {
+            name: redact(value)
+            for name, value in super().atoms(resp, req, environ, request_time).items()
+        }
 
 
 logger_class = LogFolderKeepingLogger

@@ -281,8 +281,16 @@ class Stack:
             "PRIVATE_STORAGE": str(self.root / "private"),
             "STATIC_ROOT": str(self.static_root),
             **({"GUNICORN_WORKERS": str(self.workers)} if self.workers else {}),
+            # Emails are files in mail/, as a mail server would take them: not lines in the
+            # worker's log, which holds no secret link (lib/redact.py).
+            # (django-environ drops the path's first slash: hence four for an absolute one.)
+            "EMAIL_URL": os.environ.get("EMAIL_URL", f"filemail:///{self.mail}"),
             **self.extra_env,
         }
+
+    @property
+    def mail(self):
+        return self.root / "mail"
 
     def node_log_dir(self, n):
         return self.logs / f"node{n + 1}"
@@ -521,6 +529,7 @@ def serve():
             f"  {stack.url}/   (self-signed certificate)\n"
             f"  demo login: demo / canvass-demo\n"
             f"  logs: {stack.logs}\n"
+            f"  emails sent: {stack.mail}\n"
             f"  folder: {stack.root}\n"
             f"Ctrl+C (or SIGTERM) stops it and removes everything.",
             flush=True,

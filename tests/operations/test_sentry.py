@@ -3,6 +3,7 @@ loopback HTTP server stands in for its ingest endpoint and keeps what the SDK se
 
 import gzip
 import json
+import logging
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,7 +24,16 @@ def explode(request):
     raise RuntimeError(f"failed while handling a submission of length {len(answer)}")
 
 
-urlpatterns = [*site_urls, path("explode/", explode)]
+def explode_on_a_secret_page(request, link):
+    logging.getLogger("canvass.test").warning("about to fail on %s", request.path)
+    raise RuntimeError(f"failed while showing {request.build_absolute_uri()}")
+
+
+urlpatterns = [
+    *site_urls,
+    path("explode/", explode),
+    path("r/<str:link>/explode/", explode_on_a_secret_page),
+]
 
 
 class Ingest(BaseHTTPRequestHandler):
@@ -82,3 +92,31 @@ def test_error_report_has_no_answers_cookies_or_user(ingest, alice_client):
     assert set(event["request"]) <= {"url", "method"}
     frames = [f for value in event["exception"]["values"] for f in value["stacktrace"]["frames"]]
     assert frames and all("vars" not in frame for frame in frames)
+
+
+@pytest.mark.urls(__name__)
+@pytest.mark.django_db
+def test_error_report_has_no_secret_link(ingest, client):
+    """A receipt link's secret stays out of the event: its URL, its message, the log
+    breadcrumb before it (lib/redact.py)."""
+    port = ingest.server_address[1]
+    init_sentry(
+        dsn=f"http://publickey@127.0.0.1:{port}/1", environment="test", traces_sample_rate=1.0
+    )
+    try:
+        client.raise_request_exception = False
+        assert client.get(f"/r/{SECRET}/explode/").status_code == 500
+        sentry_sdk.flush(timeout=5)
+    finally:
+        sentry_sdk.init()
+
+    payload = "\n".join(Ingest.received)
+    events = [json.loads(line) for line in payload.splitlines() if '"exception"' in line]
+    assert events, "the error was not reported"
+    assert events[0]["transaction"] == "/r/[redacted]/explode/"
+    assert "/r/[redacted]/" in events[0]["exception"]["values"][-1]["value"]
+    assert any(
+        "/r/[redacted]/" in crumb.get("message", "")
+        for crumb in events[0]["breadcrumbs"]["values"]
+    )
+    assert SECRET not in payload

@@ -160,6 +160,11 @@ def log(stack, name):
     return (stack.logs / name).read_text()
 
 
+def sent_mail(stack):
+    """Every email the stack has sent, one file each (its EMAIL_URL is a mail folder)."""
+    return "".join(path.read_text() for path in sorted(stack.mail.glob("*")))
+
+
 def logged(stack, name, text):
     """Whether `text` reaches the log. Servers write a request's line after the response
     has gone out, so a client can be a moment ahead of the log."""
