@@ -1,5 +1,7 @@
-"""Number fields that take plain ASCII digits only (see lib/numbers.py): DRF's own accept
-full-width digits and "1_0" (as 10)."""
+"""Fields that take their own JSON type only, so no other type reaches model code: numbers
+of plain ASCII digits (see lib/numbers.py; DRF's own accept full-width digits and "1_0" as
+10), strings that are strings (DRF's make one of 7 or a list), booleans that are booleans
+(DRF's take "yes" and 1)."""
 
 from django.db import models
 from rest_framework import serializers
@@ -20,6 +22,24 @@ class StrictIntegerField(serializers.IntegerField):
             if value is None or "." in data:
                 self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON true or false."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
 
 
 class StrictDecimalField(serializers.DecimalField):
@@ -44,10 +64,15 @@ def NumberField(**options):
 
 
 class ModelSerializer(serializers.ModelSerializer):
-    """ModelSerializer with the strict number fields for the model's number columns."""
+    """ModelSerializer with the strict fields above for the model's columns. A JSONField
+    has no mapping on purpose: it would take any JSON at all, so each is declared with its
+    shape (tests/api/test_strict_types.py fails for one that is not)."""
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.BooleanField: StrictBooleanField,
         models.IntegerField: StrictIntegerField,
         models.BigIntegerField: StrictIntegerField,
         models.SmallIntegerField: StrictIntegerField,

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from rest_framework import serializers
 
+from surveys.files import FILE_TYPES
 from surveys.kinds.matrix import MAX_POINTS as MAX_SCALE_POINTS
 from surveys.models import Export, Option, Question, Submission, Survey
 from surveys.services import MAX_OPTIONS_PER_QUESTION, MAX_QUESTIONS_PER_SURVEY
@@ -20,6 +21,11 @@ class OptionSerializer(ModelSerializer):
 
 class QuestionSerializer(ModelSerializer):
     options = OptionSerializer(many=True, read_only=True)
+    file_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(FILE_TYPES)),
+        max_length=len(FILE_TYPES),
+        required=False,
+    )
 
     class Meta:
         model = Question

@@ -234,8 +234,11 @@ class Question(models.Model):
                 raise ValidationError({high: "Must not be below the lowest."})
         if self.max_choices == 0:
             raise ValidationError({"max_choices": "At least 1."})
-        unknown = set(self.file_types or ()) - set(FILE_TYPES)
-        if not isinstance(self.file_types, list) or unknown:
+        types = self.file_types or []
+        # Checked for its shape first: a list of lists or of objects has no set to take.
+        if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
+            raise ValidationError({"file_types": f"Choose from {', '.join(FILE_TYPES)}."})
+        if set(types) - set(FILE_TYPES):
             raise ValidationError({"file_types": f"Choose from {', '.join(FILE_TYPES)}."})
         if self.max_file_mb is not None and not 1 <= self.max_file_mb <= settings.UPLOAD_MAX_MB:
             raise ValidationError(
