@@ -130,7 +130,11 @@ def _readable_name(sent_name, extension):
 def _encode(image, fmt, *, side):
     """`image` (already upright, RGB or RGBA) at most `side` pixels on its long side, in
     `fmt` ("JPEG" or "PNG"), with no metadata: only the pixels are written."""
-    image = image.copy()
+    from PIL import Image
+
+    # A new image from the pixels alone: Pillow's save writes what `info` holds (a JPEG or
+    # GIF comment, an ICC profile), so the decoded image's own is never saved.
+    image = Image.frombytes(image.mode, image.size, image.tobytes())
     image.thumbnail((side, side))
     out = io.BytesIO()
     if fmt == "JPEG":
@@ -138,6 +142,21 @@ def _encode(image, fmt, *, side):
     else:
         image.save(out, "PNG", optimize=True)
     return out.getvalue()
+
+
+def _in_srgb(image, icc_profile):
+    """`image`'s pixels turned from its embedded colour profile into sRGB, which is what
+    a stored image without a profile is read as; a profile that can't be read is ignored."""
+    from PIL import ImageCms
+
+    if not icc_profile:
+        return image
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
+        srgb = ImageCms.createProfile("sRGB")
+        return ImageCms.profileToProfile(image, source, srgb, outputMode=image.mode)
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return image
 
 
 def _image(data, sent_name):
@@ -161,7 +180,7 @@ def _image(data, sent_name):
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         raise damaged from None
     alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
-    image = image.convert("RGBA" if alpha else "RGB")
+    image = _in_srgb(image.convert("RGBA" if alpha else "RGB"), image.info.get("icc_profile"))
     fmt, content_type, extension = (
         ("PNG", "image/png", "png") if alpha else ("JPEG", "image/jpeg", "jpg")
     )

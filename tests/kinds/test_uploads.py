@@ -385,3 +385,55 @@ def test_a_survey_takes_a_few_file_questions_at_most(draft_survey, settings):
 
     with pytest.raises(LimitReached, match="at most 5 file questions"):
         services.add_question(survey=draft_survey, prompt="One more", kind="file")
+
+
+PAYLOAD = b"<script>alert(1)</script> Ada Lovelace GPS 51.5N"
+
+
+def _icc():
+    from PIL import ImageCms
+
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+    return profile.tobytes() + PAYLOAD  # a real profile, a crafted tail
+
+
+def _with_payload_everywhere(fmt):
+    """An image of `fmt` with PAYLOAD in each metadata chunk that format has."""
+    from PIL import PngImagePlugin
+
+    image = Image.new("RGB", (64, 48), (30, 140, 220))
+    exif = Image.Exif()
+    exif[0x010E] = PAYLOAD.decode()  # ImageDescription
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/">' + PAYLOAD + b"</x:xmpmeta>"
+    out = io.BytesIO()
+    if fmt == "JPEG":
+        image.save(out, "JPEG", comment=PAYLOAD, exif=exif, icc_profile=_icc(), xmp=xmp)
+    elif fmt == "PNG":
+        text = PngImagePlugin.PngInfo()
+        text.add_text("Comment", PAYLOAD.decode())
+        text.add_text("Author", PAYLOAD.decode(), zip=True)  # zTXt
+        text.add_itxt("Description", PAYLOAD.decode(), lang="en")
+        image.save(out, "PNG", pnginfo=text, exif=exif, icc_profile=_icc())
+    elif fmt == "GIF":
+        image.save(out, "GIF", comment=PAYLOAD)
+    else:
+        image.save(out, "WEBP", exif=exif, icc_profile=_icc(), xmp=xmp)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "GIF", "WEBP"])
+def test_no_metadata_chunk_survives_into_the_stored_image_or_thumbnail(client, file_survey, fmt):
+    """Comments, text chunks, ICC profiles, EXIF and XMP: only the pixels are kept."""
+    sent = _with_payload_everywhere(fmt)
+    assert PAYLOAD in sent or fmt == "PNG"  # a zTXt chunk is compressed
+    assert send(client, file_survey, sent, name=f"p.{fmt.lower()}").status_code == 302
+    upload = Upload.objects.get()
+    for field in (upload.file, upload.thumbnail):
+        kept = read(field)
+        assert PAYLOAD not in kept and b"Lovelace" not in kept
+        image = Image.open(io.BytesIO(kept))
+        leftover = set(image.info) & {"comment", "icc_profile", "exif", "xmp", "Comment"}
+        assert not leftover and not getattr(image, "text", {}), image.info
+        # An sRGB profile changes nothing: the colour is the one sent.
+        red, green, blue = image.convert("RGB").getpixel((10, 10))
+        assert abs(red - 30) < 8 and abs(green - 140) < 8 and abs(blue - 220) < 8
