@@ -4,6 +4,7 @@ Every value can be set from the environment (see .env.example). Reload the code
 gracefully with `systemctl reload canvass` (SIGHUP): new workers start before old ones stop.
 """
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -54,8 +55,17 @@ class LogFolderKeepingLogger(Logger):
         super().setup(cfg)
 
     def reopen_files(self):
-        self._make_folders(self.cfg)
-        super().reopen_files()
+        # A full or vanished log disk must not take the node down: the reopen's flush
+        # raises ENOSPC, and in a signal handler that ends the master or the worker.
+        # Serving goes on (into the old file, or nowhere) and logrotate's next USR1
+        # tries again.
+        try:
+            self._make_folders(self.cfg)
+            super().reopen_files()
+        except OSError as exc:
+            message = f"canvass: log files not reopened, serving on: {exc}\n".encode()
+            with contextlib.suppress(OSError):  # stderr may be on the same full disk
+                os.write(sys.__stderr__.fileno(), message)
 
     def atoms(self, resp, req, environ, request_time):
         # The access line logs the route, never a secret link's token (lib/redact.py): in
