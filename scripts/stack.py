@@ -511,6 +511,12 @@ def run_with_postgres(command):
 
 
 def _stop_on_signal(signum, frame):
+    # Once: `make stack` stopped by a group SIGTERM gets two (make passes its own on), and
+    # a second SystemExit would abort the cleanup halfway, leaving nodes, the worker and
+    # Redis running with their folder deleted. Each process's stop ends in SIGKILL, so
+    # the cleanup is bounded without a second signal.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     raise SystemExit(128 + signum)
 
 
