@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from kombu import Connection
 
 from config.celery import HEARTBEAT_KEY
+from lib import breaker
 
 logger = logging.getLogger("canvass.health")
 
@@ -49,8 +50,20 @@ def _cache():
 
 
 def _broker():
-    with Connection(settings.CELERY_BROKER_URL, connect_timeout=1) as connection:
-        connection.ensure_connection(max_retries=1)
+    """Bounded like a request's publishing (lib/broker.py): a frozen broker accepts the
+    connection and never answers, and a check without a read timeout never came back."""
+    if breaker.broker.is_open:
+        raise RuntimeError("failed in this process moments ago")
+    deadline = 2 * settings.REDIS_DEADLINE
+    options = {"socket_connect_timeout": deadline, "socket_timeout": deadline, "max_retries": 0}
+    try:
+        with Connection(
+            settings.CELERY_BROKER_URL, connect_timeout=deadline, transport_options=options
+        ) as connection:
+            connection.default_channel  # noqa: B018 - connects, and opening it asks the broker
+    except Exception as exc:
+        breaker.broker.trip(exc)
+        raise
 
 
 def _worker():

@@ -9,9 +9,10 @@ from django.core.cache import cache
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
-from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
 
+from lib.broker import publish
+from lib.cache import CircuitOpen
 from lib.email import EMAIL_RETRIES, send
 from surveys.models import Event, Submission
 from surveys.structure import survey_structure
@@ -39,12 +40,13 @@ def send_soon():
     try:
         if not cache.add(GATHER_KEY, True, timeout=GATHER_SECONDS):
             return  # a dispatch is due after this event's commit, and will see it
+    except CircuitOpen:
+        pass  # the cache failed moments ago, and said so
     except RedisError as exc:  # without the cache, every event sends its own
         logger.warning("webhook dispatch not gathered error=%s", exc)
-    try:
-        dispatch.apply_async(countdown=GATHER_SECONDS + 1)
-    except (OperationalError, OSError) as exc:  # the broker is down: beat's sweep sends it
-        logger.warning("webhooks not sent to a worker error=%s", exc)
+    # Bounded, and skipped while the broker is failing (lib/broker.py): the events are in
+    # the outbox, and beat's sweep sends them then.
+    publish(dispatch, countdown=GATHER_SECONDS + 1)
 
 
 @shared_task

@@ -14,9 +14,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
-from kombu.exceptions import OperationalError
 
 from lib import mail_policy
+from lib.broker import publish
 from lib.http import body_too_large
 from lib.proxy import client_ip
 from lib.ratelimit import too_many
@@ -342,11 +342,13 @@ def receipt_email(request, submission, link):
     # From SITE_URL, as every email's links: never from the request's Host header.
     link_url = settings.SITE_URL + reverse("receipts:show", args=[link])
     try:
-        tasks.email_receipt.delay(address, submission.pk, link_url)
-    # The broker is down; or, without one, the task ran here and the mail server refused
-    # (its retries, run at once, end in Retry).
-    except (OperationalError, OSError, Retry) as exc:
+        sent = publish(tasks.email_receipt, address, submission.pk, link_url)
+    # Without a broker the task ran here, and the mail server refused (its retries, run
+    # at once, end in Retry).
+    except (OSError, Retry) as exc:
         logger.warning("receipt email not sent submission=%s error=%s", submission.pk, exc)
+        sent = False
+    if not sent:  # the taker still has the link on this page
         form.add_error("email", "The email could not be sent just now. Copy the link instead.")
         return _receipt(request, submission, link, email_form=form, status=503)
     return _emailed(request, link)

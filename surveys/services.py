@@ -19,9 +19,9 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
-from kombu.exceptions import OperationalError
 
 from accounts.models import default_retention_days, email_is_verified
+from lib.broker import publish
 
 from . import events, receipts, tallies
 from .answers import clean_answer
@@ -586,10 +586,8 @@ def start_export(*, survey, format):
 def _send_export(export_id):
     from .tasks import build_export
 
-    try:
-        build_export.delay(export_id)
-    except (OperationalError, OSError) as exc:  # the broker is down: the sweeper sends it
-        logger.error("export not sent to a worker export=%s error=%s", export_id, exc)
+    if not publish(build_export, export_id):  # the broker is failing: the sweeper sends it
+        logger.error("export not sent to a worker export=%s", export_id)
 
 
 @transaction.atomic
