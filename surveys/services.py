@@ -126,11 +126,17 @@ def _check_room_for_surveys(owner):
 
 
 @transaction.atomic
-def create_survey(*, owner, title):
+def create_survey(*, owner, title, **settings):
+    """A new draft, with any other of SURVEY_SETTINGS given (the API takes them all at
+    creation); retention from the owner's default unless given. Raises ValidationError by
+    field, before anything is written."""
+    unknown = set(settings) - set(SURVEY_SETTINGS)
+    if unknown:
+        raise TypeError(f"not survey settings: {sorted(unknown)}")
+    _check_settings(settings)
     _check_room_for_surveys(owner)
-    survey = Survey.objects.create(
-        owner=owner, title=title, retention_days=default_retention_days(owner)
-    )
+    settings.setdefault("retention_days", default_retention_days(owner))
+    survey = Survey.objects.create(owner=owner, title=title, **settings)
     logger.info("survey created survey=%s owner=%s", survey.pk, owner.pk)
     return survey
 

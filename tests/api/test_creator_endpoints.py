@@ -58,6 +58,38 @@ def test_creator_builds_publishes_and_reads_results(alice_api):
     assert api_submit(APIClient(), survey, api_answers(survey), key="late").status_code == 410
 
 
+def test_every_setting_sent_at_creation_is_kept(alice_api, alice):
+    """A create took the title and silently dropped the rest (the negative fuzzer in
+    tests/api/test_schemathesis.py found it)."""
+    body = {
+        "title": "Lunch",
+        "contact": "lunch@example.com",
+        "retentionDays": 30,
+        "recordDayOnly": True,
+        "respondentsCanEdit": False,
+        "maxResponses": 50,
+    }
+    created = alice_api.post("/api/v1/surveys/", body, format="json")
+    assert created.status_code == 201
+    assert {key: created.json()[key] for key in body} == body
+    survey = Survey.objects.get(pk=created.json()["id"])
+    assert (survey.contact, survey.retention_days, survey.max_responses) == (
+        "lunch@example.com",
+        30,
+        50,
+    )
+
+
+def test_a_refused_setting_at_creation_creates_nothing(alice_api, alice):
+    before = database_state()
+    past = (timezone.now() - timedelta(days=1)).isoformat()
+    refused = alice_api.post(
+        "/api/v1/surveys/", {"title": "Lunch", "closesAt": past}, format="json"
+    )
+    assert refused.status_code == 400 and "closesAt" in refused.json()
+    assert database_state() == before
+
+
 def test_list_update_and_delete(alice_api, alice, bob):
     mine = build_survey(owner=alice, title="Mine")
     build_survey(owner=bob, title="Theirs")
