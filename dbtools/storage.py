@@ -10,7 +10,6 @@ from urllib.parse import urlparse
 
 import boto3
 from boto3.s3.transfer import TransferConfig
-from botocore.config import Config
 from django.conf import settings
 
 # Multipart chunks of 8 MiB, two at a time: memory stays small whatever the dump's size.
@@ -66,11 +65,7 @@ class S3Storage:
             "s3",
             endpoint_url=endpoint_url or None,
             region_name=region or None,
-            config=Config(
-                connect_timeout=10,
-                read_timeout=60,
-                retries={"max_attempts": 3, "mode": "standard"},
-            ),
+            config=settings.S3_CLIENT_CONFIG,
         )
 
     def __str__(self):

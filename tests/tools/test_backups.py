@@ -5,6 +5,7 @@ import hashlib
 import socket
 import sqlite3
 import threading
+import time
 
 from tests.helpers import manage_py
 
@@ -162,6 +163,25 @@ def test_wrong_credentials_fail_loudly(pg_site, s3):
     assert "Backup failed" in result.stderr
     assert "SignatureDoesNotMatch" in result.stderr or "InvalidAccessKeyId" in result.stderr
     assert pg_site.manage("backup_db", "--list").stdout.split()[-1] == first
+
+
+def test_a_frozen_storage_fails_within_half_a_minute(pg_site):
+    """An S3 that takes connections and never answers (a listener that never accepts, as a
+    frozen server): the upload gives up in about 18 s (settings.S3_CLIENT_CONFIG), where a
+    fault run saw 248 s; the rest is the command's start and the dump."""
+    with socket.socket() as frozen:
+        frozen.bind(("127.0.0.1", 0))
+        frozen.listen(64)  # the kernel completes connections; nobody reads them
+        env = {
+            **pg_site.env,
+            "BACKUP_S3_ENDPOINT_URL": f"http://127.0.0.1:{frozen.getsockname()[1]}",
+        }
+        started = time.monotonic()
+        result = manage_py(env, "backup_db", check=False)
+        seconds = time.monotonic() - started
+    assert result.returncode != 0
+    assert "Backup failed" in result.stderr and "timeout" in result.stderr.lower()
+    assert seconds < 30, seconds
 
 
 def test_unreachable_storage_fails_loudly(pg_site):
