@@ -1,14 +1,18 @@
 """A survey's structure and responses in portable formats: raw responses as CSV and XLSX,
 a summary CSV of the results, and an account's surveys as a zip ("download my data")."""
 
+import contextlib
 import csv
 import io
 import json
+import os
 import tempfile
+import time
 import zipfile
 from base64 import b64encode
 from decimal import Decimal
 from itertools import groupby
+from pathlib import Path
 
 from django.http import FileResponse, Http404
 from django.utils.text import slugify
@@ -202,6 +206,23 @@ def responses_xlsx(survey, questions, progress=None):
     book.save(out)
     out.seek(0)
     return out
+
+
+def remove_leftover_sheets(*, older_than):
+    """Delete openpyxl's sheet files left by builds that were killed; how many went.
+
+    openpyxl streams each sheet to a named temporary file (`openpyxl.*`) and deletes it
+    when the workbook is saved: a build killed meanwhile (SIGKILL, the OOM killer) leaves
+    it behind, megabytes each. No build runs longer than `older_than` seconds (the task
+    time limit), so an older file of this user's is a leftover."""
+    cutoff, removed = time.time() - older_than, 0
+    for path in Path(tempfile.gettempdir()).glob("openpyxl.*"):
+        with contextlib.suppress(OSError):  # gone meanwhile, or another user's
+            found = path.lstat()
+            if found.st_uid == os.getuid() and found.st_mtime < cutoff and path.is_file():
+                path.unlink()
+                removed += 1
+    return removed
 
 
 def summary_csv(results):

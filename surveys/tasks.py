@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from lib.email import EMAIL_RETRIES, send, site_name
 
-from . import services
+from . import exports, services
 from .exports import export_file
 from .models import Export, Submission
 from .structure import questions_with_options
@@ -48,8 +48,8 @@ def build_export(export_id):
 
 @shared_task
 def sweep_exports():
-    """Every minute (beat): send stalled exports to a worker again (theirs died), and
-    delete exports past their time, with their files."""
+    """Every minute (beat): send stalled exports to a worker again (theirs died), delete
+    exports past their time, with their files, and what killed builds left on disk."""
     stalled_before = timezone.now() - timezone.timedelta(seconds=settings.EXPORT_STALL_SECONDS)
     for export in Export.objects.unfinished().filter(updated_at__lt=stalled_before):
         logger.warning("export stalled, sent again export=%s", export.pk)
@@ -57,6 +57,9 @@ def sweep_exports():
         build_export.delay(export.pk)
     for export in Export.objects.expired():
         services.delete_export(export=export)
+    removed = exports.remove_leftover_sheets(older_than=settings.CELERY_TASK_TIME_LIMIT)
+    if removed:
+        logger.warning("temporary files of killed exports deleted count=%s", removed)
 
 
 @shared_task

@@ -7,7 +7,10 @@ import base64
 import csv
 import hashlib
 import io
+import os
+import time
 from datetime import timedelta
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -254,3 +257,20 @@ def test_through_the_api(alice, bob, big_survey, django_capture_on_commit_callba
     stranger = api_client(bob)
     assert stranger.get(f"/api/v1/exports/{body['id']}/").status_code == 404
     assert stranger.get(body["downloadUrl"]).status_code == 404
+
+
+def test_the_sweep_deletes_what_a_killed_xlsx_build_left(settings):
+    """openpyxl streams a sheet to a named temporary file it deletes at the save: a build
+    SIGKILLed before then left it behind (2.5 MB each, a fault run found)."""
+    from openpyxl.worksheet._writer import create_temporary_file  # what a build makes
+
+    left, running = Path(create_temporary_file()), Path(create_temporary_file())
+    try:
+        long_ago = time.time() - settings.CELERY_TASK_TIME_LIMIT - 60
+        os.utime(left, (long_ago, long_ago))
+        tasks.sweep_exports()
+        assert not left.exists()
+        assert running.exists()  # a build that may still be running keeps its sheet
+    finally:
+        left.unlink(missing_ok=True)
+        running.unlink(missing_ok=True)
