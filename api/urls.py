@@ -38,6 +38,11 @@ urlpatterns = [
         views.PublicSubmitView.as_view(),
         name="public-submit",
     ),
+    path(
+        "v1/public/surveys/<slug:token>/responses/with-files/",
+        views.PublicSubmitWithFilesView.as_view(),
+        name="public-submit-with-files",
+    ),
     path("schema/", views.SchemaView.as_view(), name="schema"),
     # The split view serves Swagger UI's settings as a script file, not an inline script,
     # so the site's Content-Security-Policy holds on the docs page too; only the page's own

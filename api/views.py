@@ -78,10 +78,13 @@ class SurveyViewSet(viewsets.ModelViewSet):
         )
 
     def perform_create(self, serializer):
-        serializer.instance = services.create_survey(
-            owner=self.request.user, title=serializer.validated_data["title"]
-        )
-        serializer.instance.num_submissions = 0
+        # Every setting sent is kept: only the title was, and the rest silently dropped.
+        try:
+            survey = services.create_survey(owner=self.request.user, **serializer.validated_data)
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from None
+        survey.num_submissions = 0
+        serializer.instance = survey
 
     def update(self, request, *args, **kwargs):
         survey = self.get_object()
@@ -278,37 +281,33 @@ class PublicSurveyView(APIView):
         )
 
 
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    pattern=IDEMPOTENCY_KEY.pattern,
+    description="Unique per submission; a retry with the same key returns the "
+    "original result and stores nothing new.",
+)
+SUBMIT_RESPONSES = {
+    201: SubmitResultSerializer,
+    200: OpenApiResponse(SubmitResultSerializer, description="a replay"),
+    410: OpenApiResponse(description="closed"),
+    429: OpenApiResponse(description="too many answers from this address"),
+}
+
+
 class PublicSubmitView(APIView):
-    """Submit one taker's answers, exactly once per Idempotency-Key. With file questions,
-    send multipart/form-data: the answers as JSON in an `answers` field, each file in a
-    part its answer names."""
+    """Submit one taker's answers as JSON, exactly once per Idempotency-Key. A survey with
+    file questions takes its files at the next operation (`responses/with-files/`)."""
 
     permission_classes = [AllowAny]
     authentication_classes = []
-    parser_classes = [JSONParser, AnswersWithFilesParser]
+    parser_classes = [JSONParser]
 
     @extend_schema(
-        request={
-            "application/json": SubmitSerializer,
-            "multipart/form-data": SubmitWithFilesSerializer,
-        },
-        parameters=[
-            OpenApiParameter(
-                "Idempotency-Key",
-                str,
-                OpenApiParameter.HEADER,
-                required=True,
-                pattern=IDEMPOTENCY_KEY.pattern,
-                description="Unique per submission; a retry with the same key returns the "
-                "original result and stores nothing new.",
-            )
-        ],
-        responses={
-            201: SubmitResultSerializer,
-            200: OpenApiResponse(SubmitResultSerializer, description="a replay"),
-            410: OpenApiResponse(description="closed"),
-            429: OpenApiResponse(description="too many answers from this address"),
-        },
+        request=SubmitSerializer, parameters=[IDEMPOTENCY_HEADER], responses=SUBMIT_RESPONSES
     )
     def post(self, request, token):
         survey = survey_for_takers(token)
@@ -346,6 +345,23 @@ class PublicSubmitView(APIView):
             }
         ).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class PublicSubmitWithFilesView(PublicSubmitView):
+    """The same submission with files, as multipart/form-data: the answers as JSON in an
+    `answers` field, each file in a part its answer names. An operation of its own, with
+    one request type: generated clients (openapi-python-client) can't build an operation
+    that takes two."""
+
+    parser_classes = [AnswersWithFilesParser]
+
+    @extend_schema(
+        request={"multipart/form-data": SubmitWithFilesSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+        responses=SUBMIT_RESPONSES,
+    )
+    def post(self, request, token):
+        return super().post(request, token)
 
 
 class JSONErrors:

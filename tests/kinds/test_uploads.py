@@ -268,8 +268,9 @@ def test_pages_and_exports_show_the_files(client, alice_client, alice_api, file_
 
 
 def api_submit(survey, data, key, format="multipart"):
+    where = "with-files/" if format == "multipart" else ""
     return APIClient().post(
-        f"/api/v1/public/surveys/{survey.public_token}/responses/",
+        f"/api/v1/public/surveys/{survey.public_token}/responses/{where}",
         data,
         format=format,
         HTTP_IDEMPOTENCY_KEY=key,
