@@ -127,6 +127,15 @@ def _owned_survey(request, pk):
     return survey
 
 
+def _with_secret(endpoint, status=status.HTTP_200_OK):
+    """An answer holding the signing secret: never kept by a cache (a browser's included)."""
+    return Response(
+        WebhookWithSecretSerializer(endpoint).data,
+        status=status,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
 def _refused(exc):
     """A service's validation error as the API's 400."""
     return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
@@ -154,7 +163,7 @@ class SurveyWebhooksView(generics.ListCreateAPIView):
             endpoint = services.add_endpoint(survey=survey, **data)
         except DjangoValidationError as exc:
             raise _refused(exc) from None
-        return Response(WebhookWithSecretSerializer(endpoint).data, status=status.HTTP_201_CREATED)
+        return _with_secret(endpoint, status.HTTP_201_CREATED)
 
 
 class SurveyNotificationsView(generics.RetrieveUpdateAPIView):
@@ -211,7 +220,7 @@ class WebhookViewSet(
         """A new signing secret (in this answer only); the old one goes on signing for 24
         hours as well."""
         endpoint = services.rotate_secret(endpoint=self.get_object())
-        return Response(WebhookWithSecretSerializer(endpoint).data)
+        return _with_secret(endpoint)
 
     @extend_schema(request=None, responses={202: TestEventSerializer})
     @action(detail=True, methods=["post"])

@@ -31,6 +31,7 @@ def test_a_webhook_through_the_api_from_creation_to_the_log(alice_api, active_su
         assert created.status_code == 201, created.json()
         body = created.json()
         assert body["secret"].startswith("whsec_") and body["active"] is True
+        assert created["Cache-Control"] == "no-store"  # it holds the secret
         assert body["events"] == ["response.submitted"] and body["survey"] == active_survey.pk
         receiver.secret = body["secret"]
         webhook = f"/api/v1/webhooks/{body['id']}/"
@@ -73,8 +74,9 @@ def test_pause_rotate_replay_failed_and_delete(alice_api, endpoint, settings):
     webhook = f"/api/v1/webhooks/{endpoint.pk}/"
     paused = alice_api.patch(webhook, {"active": False}, format="json").json()
     assert paused["active"] is False and paused["pausedReason"] == "Paused by you."
-    rotated = alice_api.post(webhook + "rotate-secret/").json()
-    assert rotated["secret"] != endpoint.secret
+    rotation = alice_api.post(webhook + "rotate-secret/")
+    rotated = rotation.json()
+    assert rotated["secret"] != endpoint.secret and rotation["Cache-Control"] == "no-store"
     alice_api.patch(webhook, {"active": True}, format="json")
     settings.WEBHOOK_RETRY_SCHEDULE = []
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(url="http://127.0.0.1:9/")
