@@ -1,9 +1,10 @@
 """logrotate's USR1 while the log disk is full: Gunicorn's master and workers keep serving
-(deploy/gunicorn.conf.py), as they do when the log folder vanishes. A real Gunicorn on
-loopback with its log folder on a tiny tmpfs, filled up."""
+and when the log folder has vanished (deploy/gunicorn.conf.py). A real Gunicorn on
+loopback with its log folder on a tiny tmpfs, filled up, or deleted."""
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -44,14 +45,15 @@ def _pong(port):
         return response.read()
 
 
-def test_usr1_on_a_full_log_disk_keeps_every_process_serving(full_disk):
+@contextlib.contextmanager
+def gunicorn_logging_to(folder):
     port = free_port()
     env = {
         **os.environ,
         "DEBUG": "true",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_WORKERS": "2",
-        "GUNICORN_LOG_DIR": str(full_disk),
+        "GUNICORN_LOG_DIR": str(folder),
     }
     gunicorn = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "config.wsgi"],
@@ -60,6 +62,17 @@ def test_usr1_on_a_full_log_disk_keeps_every_process_serving(full_disk):
     )
     try:
         wait_for_port(port, gunicorn)
+        deadline = time.monotonic() + 30
+        while len(children(gunicorn.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)  # the port answers once the first worker is up
+        yield gunicorn, port
+    finally:
+        gunicorn.terminate()
+        gunicorn.wait(timeout=30)
+
+
+def test_usr1_on_a_full_log_disk_keeps_every_process_serving(full_disk):
+    with gunicorn_logging_to(full_disk) as (gunicorn, port):
         assert _pong(port) == b"pong"
         workers = children(gunicorn.pid)
         assert len(workers) == 2
@@ -80,6 +93,22 @@ def test_usr1_on_a_full_log_disk_keeps_every_process_serving(full_disk):
         time.sleep(1)
         assert _pong(port) == b"pong"
         assert gunicorn.poll() is None
-    finally:
-        gunicorn.terminate()
-        gunicorn.wait(timeout=30)
+
+
+def test_usr1_after_the_log_folder_vanished_keeps_every_process_serving(tmp_path):
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    with gunicorn_logging_to(folder) as (gunicorn, port):
+        workers = children(gunicorn.pid)
+        assert _pong(port) == b"pong"
+        shutil.rmtree(folder)  # an unmounted volume, a careless cleanup
+        for _ in range(2):
+            gunicorn.send_signal(signal.SIGUSR1)
+            time.sleep(0.5)
+            assert _pong(port) == b"pong"
+        assert gunicorn.poll() is None, "the master died"
+        assert children(gunicorn.pid) == workers, "workers died and were replaced"
+        # The reopen made the folder again, and the logs go on there.
+        assert _pong(port) == b"pong"
+        time.sleep(0.5)
+        assert (folder / "gunicorn.access.log").read_text().count("/ping/") >= 1
