@@ -7,8 +7,7 @@ from django.db import models
 from rest_framework import serializers
 
 from lib.numbers import parse_decimal
-from surveys.kinds.number import DIGITS as NUMBER_DIGITS
-from surveys.kinds.number import PLACES as NUMBER_PLACES
+from surveys.kinds import NUMBER_DIGITS, NUMBER_PLACES
 
 
 class StrictIntegerField(serializers.IntegerField):
@@ -53,12 +52,18 @@ class StrictDecimalField(serializers.DecimalField):
         return super().to_internal_value(data)
 
 
+class JSONNumberField(StrictDecimalField):
+    """A decimal column shown as a JSON number, not a string."""
+
+    def __init__(self, **options):
+        super().__init__(coerce_to_string=False, **options)
+
+
 def NumberField(**options):
     """A number as answers hold it (14 digits before the point, 4 after), as a JSON number."""
-    return StrictDecimalField(
+    return JSONNumberField(
         max_digits=NUMBER_DIGITS + NUMBER_PLACES,
         decimal_places=NUMBER_PLACES,
-        coerce_to_string=False,
         **options,
     )
 

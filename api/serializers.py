@@ -1,15 +1,16 @@
 """Shapes of the API's JSON. Keys are snake_case here; clients see camelCase (settings)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from django.urls import reverse
 from rest_framework import serializers
 
 from surveys.files import FILE_TYPES
-from surveys.kinds.matrix import MAX_POINTS as MAX_SCALE_POINTS
+from surveys.kinds import MAX_SCALE_POINTS
 from surveys.models import Export, Option, Question, Submission, Survey
 from surveys.services import MAX_OPTIONS_PER_QUESTION, MAX_QUESTIONS_PER_SURVEY
 
-from .fields import ModelSerializer, NumberField, StrictIntegerField
+from .fields import JSONNumberField, ModelSerializer, NumberField, StrictIntegerField
 
 
 class OptionSerializer(ModelSerializer):
@@ -19,13 +20,18 @@ class OptionSerializer(ModelSerializer):
         read_only_fields = ["id", "position"]
 
 
-class QuestionSerializer(ModelSerializer):
-    options = OptionSerializer(many=True, read_only=True)
-    file_types = serializers.ListField(
+def FileTypesField(**options):
+    """A JSON column's shape is declared (api/fields.py's ModelSerializer maps none)."""
+    return serializers.ListField(
         child=serializers.ChoiceField(choices=list(FILE_TYPES)),
         max_length=len(FILE_TYPES),
-        required=False,
+        **options,
     )
+
+
+class QuestionSerializer(ModelSerializer):
+    options = OptionSerializer(many=True, read_only=True)
+    file_types = FileTypesField(required=False)
 
     class Meta:
         model = Question
@@ -190,22 +196,27 @@ class PublicOptionSerializer(serializers.Serializer):
     text = serializers.CharField()
 
 
-class PublicQuestionSerializer(serializers.Serializer):
+class PublicQuestionSerializer(ModelSerializer):
+    """A question of a started survey (a QuestionSpec of its cached structure), with every
+    kind's settings: those of other kinds are empty."""
+
+    serializer_field_mapping = {
+        **ModelSerializer.serializer_field_mapping,
+        models.DecimalField: JSONNumberField,
+    }
     id = StrictIntegerField(source="pk")
-    kind = serializers.CharField()
-    prompt = serializers.CharField()
-    help_text = serializers.CharField()
-    required = serializers.BooleanField()
     options = PublicOptionSerializer(many=True)
-    min_choices = StrictIntegerField(allow_null=True)
-    max_choices = StrictIntegerField(allow_null=True)
-    min_value = NumberField(allow_null=True)
-    max_value = NumberField(allow_null=True)
-    min_date = serializers.DateField(allow_null=True)
-    max_date = serializers.DateField(allow_null=True)
+    file_types = FileTypesField()
     max_length = StrictIntegerField(
         source="kind_def.max_length", allow_null=True, help_text="Text questions only."
     )
+
+    class Meta:
+        model = Question
+        fields = ["id", "kind", "prompt", "help_text", "required", "options", *Question.SETTINGS]
+        fields += ["max_length"]
+        # Not read-only, although only ever shown: DRF drops a read-only field's
+        # allow_blank, and the schema would then leave "" out of the scale's values.
 
 
 class PublicSurveySerializer(serializers.Serializer):

@@ -3,22 +3,15 @@
 Development only: factory_boy and Faker are in requirements-dev.txt, not in production.
 """
 
-import io
-import random
 import uuid
-from datetime import date
 
 import factory
 from django.contrib.auth import get_user_model
-from django.core.files.uploadedfile import SimpleUploadedFile
 from factory.django import DjangoModelFactory, Password
-from PIL import Image
 
 from dbtools.seed import PASSWORD
 from surveys import tallies
-from surveys.kinds import Scale
-from surveys.kinds.matrix import Matrix, points
-from surveys.kinds.ranking import Ranking
+from surveys.kinds import FILE_KINDS, KINDS
 from surveys.models import Answer, Option, Question, Submission, Survey, Upload
 
 
@@ -68,21 +61,10 @@ def build_survey(*, owner=None, status=Survey.Status.DRAFT, questions=2, options
     return survey
 
 
-Kind = Question.Kind
-# (kind, settings, number of options): one question of every kind.
+# (kind, Question fields, number of options): one question of every kind, as each kind
+# samples itself (Kind.sample_question, sample_options).
 MIXED_QUESTIONS = [
-    (Kind.SINGLE, {}, 3),
-    (Kind.MULTIPLE, {"min_choices": 1, "max_choices": 2}, 4),
-    (Kind.SHORT_TEXT, {}, 0),
-    (Kind.LONG_TEXT, {"required": False}, 0),
-    (Kind.NUMBER, {"min_value": 0, "max_value": 100}, 0),
-    (Kind.RATING_5, {}, 0),
-    (Kind.RATING_10, {"required": False}, 0),
-    (Kind.NPS, {"required": False, "help_text": "0 is not at all, 10 extremely likely."}, 0),
-    (Kind.DATE, {"required": False, "min_date": date(2026, 1, 1)}, 0),
-    (Kind.TIME, {"required": False}, 0),
-    (Kind.MATRIX, {"required": False, "scale": "agree"}, 3),
-    (Kind.RANKING, {"required": False}, 3),
+    (Question.Kind(kind.key), kind.sample_question, kind.sample_options) for kind in KINDS.values()
 ]
 
 
@@ -108,23 +90,7 @@ def build_mixed_survey(
 def answer_for(question, n):
     """A valid answer to `question` (options prefetched), varied by `n`: what a taker
     would send, as submit_response takes it."""
-    options = [o.pk for o in question.options.all()]
-    kind = question.kind_def
-    if isinstance(kind, Ranking):
-        return options[n % len(options) :] + options[: n % len(options)]
-    if isinstance(kind, Matrix):
-        return {pk: (n + row) % len(points(question)) + 1 for row, pk in enumerate(options)}
-    if kind.has_options and kind.several:
-        return sorted({options[n % len(options)], options[(n + 1) % len(options)]})
-    if kind.has_options:
-        return options[n % len(options)]
-    if kind.free_text:
-        return f"answer {n}"
-    if isinstance(kind, Scale):
-        return str(kind.values[n % len(kind.values)])
-    if kind.stores == "number":
-        return str(n * 7 % 100)
-    return kind.demo_answer(random.Random(n), [])  # dates and times
+    return question.kind_def.sample_answer(question, n)
 
 
 def add_mixed_submissions(survey, count):
@@ -164,11 +130,10 @@ def add_photo_response(owner, name="photo.png"):
     from surveys import services
 
     survey = services.create_survey(owner=owner, title="Photos")
-    question = services.add_question(survey=survey, prompt="Photo", kind="file")
+    question = services.add_question(survey=survey, prompt="Photo", kind=FILE_KINDS[0])
     services.publish_survey(survey=survey)
-    image = io.BytesIO()
-    Image.new("RGB", (40, 30)).save(image, "PNG")
-    photo = SimpleUploadedFile(name, image.getvalue(), "image/png")
+    photo = question.kind_def.sample_answer(question, 0)
+    photo.name = name
     submission, _ = services.submit_response(
         survey=survey, token=f"photo-{uuid.uuid4().hex}", answers={question.pk: photo}
     )

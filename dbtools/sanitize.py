@@ -26,6 +26,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts.models import VerifiedEmail
 from integrations.models import WebhookEndpoint, new_secret
+from surveys.kinds import SETTINGS
 from surveys.models import (
     Answer,
     Event,
@@ -92,8 +93,8 @@ NOT_PERSONAL = {
     "surveys.Survey": {"status": "draft, active or closed (a database check holds it)"},
     "surveys.Question": {
         "kind": "a kind of question (a database check holds it)",
-        "scale": "a matrix's scale: one of Canvass's fixed names",
-        "file_types": "a file question's types: Canvass's fixed names",
+        # Each kind says which of its text settings hold only Canvass's own words.
+        **{name: setting.fixed_words for name, setting in SETTINGS.items() if setting.fixed_words},
     },
     "surveys.Export": {"format": "csv or xlsx", "status": "queued, running, done or failed"},
     "surveys.Event": {"type": "an event type's name (Event.Type)"},

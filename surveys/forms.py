@@ -1,3 +1,4 @@
+import copy
 import uuid
 
 from django import forms
@@ -9,9 +10,7 @@ from lib import mail_policy
 from lib.forms import strict_formfield
 
 from .answers import clean_answer
-from .files import FILE_TYPE_CHOICES
-from .kinds import KINDS, TAMPERED, PerOption
-from .kinds.upload import FileUpload
+from .kinds import KINDS, SETTINGS, TAMPERED, PerOption
 from .models import Option, Question, Survey
 from .results import stored_files
 
@@ -90,16 +89,20 @@ class RespondentsForm(forms.ModelForm):
         return days
 
 
-class QuestionForm(forms.ModelForm):
-    file_types = forms.MultipleChoiceField(
-        label=FileUpload.settings["file_types"],
-        choices=FILE_TYPE_CHOICES,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
+def question_formfield(db_field, **kwargs):
+    """The form field of a kind's setting that brings its own (Setting.form_field), else
+    the strict one for the column."""
+    setting = SETTINGS.get(db_field.name)
+    if setting and setting.form_field:
+        field = copy.deepcopy(setting.form_field)
+        field.label = setting.label
+        return field
+    return strict_formfield(db_field, **kwargs)
 
+
+class QuestionForm(forms.ModelForm):
     class Meta:
-        formfield_callback = strict_formfield
+        formfield_callback = question_formfield
         model = Question
         fields = Question.EDITABLE_FIELDS
         labels = {
@@ -107,7 +110,7 @@ class QuestionForm(forms.ModelForm):
             "kind": "Type of answer",
             "help_text": "Help text (optional)",
             "required": "Takers must answer this question",
-            **{name: label for kind in KINDS.values() for name, label in kind.settings.items()},
+            **{name: setting.label for name, setting in SETTINGS.items()},
         }
         help_texts = {
             "help_text": "Shown under the question, e.g. what to count or which period.",
@@ -115,10 +118,7 @@ class QuestionForm(forms.ModelForm):
         widgets = {
             "prompt": forms.TextInput(attrs={"autofocus": True}),
             "kind": forms.RadioSelect,
-            **{
-                name: forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
-                for name in ("min_date", "max_date")
-            },
+            **{name: setting.widget for name, setting in SETTINGS.items() if setting.widget},
         }
 
     def main_fields(self):

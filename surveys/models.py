@@ -15,11 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import LazyObject, empty
 
-from .files import FILE_TYPES
-from .kinds import CHOICES, KINDS
-from .kinds.matrix import SCALE_CHOICES as MATRIX_SCALES
-from .kinds.number import DIGITS as NUMBER_DIGITS
-from .kinds.number import PLACES as NUMBER_PLACES
+from .kinds import CHOICES, KINDS, NUMBER_DIGITS, NUMBER_PLACES, SCALE_CHOICES, SETTINGS
 from .receipts import digest as receipt_digest
 
 
@@ -176,7 +172,7 @@ class Question(models.Model):
     Kind = QuestionKind
     # The settings of every kind (Kind.settings), and everything a creator sets on a
     # question (the question form, the API and services.add_question).
-    SETTINGS = tuple(dict.fromkeys(name for kind in KINDS.values() for name in kind.settings))
+    SETTINGS = tuple(SETTINGS)
     EDITABLE_FIELDS = ("prompt", "kind", "help_text", "required", *SETTINGS)
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
@@ -192,7 +188,7 @@ class Question(models.Model):
     max_value = number_field(null=True, blank=True)
     min_date = models.DateField(null=True, blank=True)
     max_date = models.DateField(null=True, blank=True)
-    scale = models.CharField(max_length=12, blank=True, choices=MATRIX_SCALES)
+    scale = models.CharField(max_length=12, blank=True, choices=SCALE_CHOICES)
     file_types = models.JSONField(default=list, blank=True)
     max_file_mb = models.PositiveSmallIntegerField(null=True, blank=True)
 
@@ -224,26 +220,11 @@ class Question(models.Model):
         return self.kind_def.describe(self)
 
     def clean(self):
-        for low, high in (
-            ("min_choices", "max_choices"),
-            ("min_value", "max_value"),
-            ("min_date", "max_date"),
-        ):
-            lowest, highest = getattr(self, low), getattr(self, high)
-            if lowest is not None and highest is not None and lowest > highest:
-                raise ValidationError({high: "Must not be below the lowest."})
-        if self.max_choices == 0:
-            raise ValidationError({"max_choices": "At least 1."})
-        types = self.file_types or []
-        # Checked for its shape first: a list of lists or of objects has no set to take.
-        if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
-            raise ValidationError({"file_types": f"Choose from {', '.join(FILE_TYPES)}."})
-        if set(types) - set(FILE_TYPES):
-            raise ValidationError({"file_types": f"Choose from {', '.join(FILE_TYPES)}."})
-        if self.max_file_mb is not None and not 1 <= self.max_file_mb <= settings.UPLOAD_MAX_MB:
-            raise ValidationError(
-                {"max_file_mb": f"From 1 to {settings.UPLOAD_MAX_MB} MB on this site."}
-            )
+        # Only its own kind's settings: the others are about to be dropped. An unknown
+        # kind is the kind field's own error.
+        kind = KINDS.get(self.kind)
+        if kind and (problems := kind.check_settings(self)):
+            raise ValidationError(problems)
 
     def drop_settings_of_other_kinds(self):
         """Settings only mean something for their own kind; keep no stale ones around."""

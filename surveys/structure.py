@@ -1,14 +1,14 @@
 """A started survey's questions and options, cached: once a survey starts they can't change,
 so every taker's form and every submission check can skip the database for them."""
 
-from dataclasses import dataclass
-from datetime import date, timedelta
-from decimal import Decimal
+from dataclasses import dataclass, make_dataclass
+from datetime import timedelta
 from functools import cached_property
 
 from django.core.cache import cache
 
 from .kinds import KINDS
+from .models import Question
 
 CACHE_FOR = timedelta(days=1)
 
@@ -19,23 +19,8 @@ class OptionSpec:
     text: str
 
 
-@dataclass(frozen=True)
-class QuestionSpec:
-    pk: int
-    kind: str
-    prompt: str
-    help_text: str
-    required: bool
-    options: tuple[OptionSpec, ...]
-    min_choices: int | None = None
-    max_choices: int | None = None
-    min_value: Decimal | None = None
-    max_value: Decimal | None = None
-    min_date: date | None = None
-    max_date: date | None = None
-    scale: str = ""
-    file_types: tuple[str, ...] = ()
-    max_file_mb: int | None = None
+class _Question:
+    """What a QuestionSpec knows beyond its fields."""
 
     @property
     def kind_def(self):
@@ -53,6 +38,29 @@ class QuestionSpec:
         return " ".join([self.help_text, *self.kind_def.limits(self)]).strip()
 
 
+# A question as its cached structure holds it: the fields every question has, then every
+# kind's settings (Question.SETTINGS, from the kinds' declarations).
+QuestionSpec = make_dataclass(
+    "QuestionSpec",
+    [
+        ("pk", int),
+        ("kind", str),
+        ("prompt", str),
+        ("help_text", str),
+        ("required", bool),
+        ("options", tuple[OptionSpec, ...]),
+        *((name, object) for name in Question.SETTINGS),
+    ],
+    bases=(_Question,),
+    frozen=True,
+    namespace={"__module__": __name__},  # where pickle finds it again
+)
+
+
+def _frozen(value):
+    return tuple(value) if isinstance(value, list) else value
+
+
 def spec_for(question):
     """`question` has its options prefetched."""
     return QuestionSpec(
@@ -62,15 +70,7 @@ def spec_for(question):
         help_text=question.help_text,
         required=question.required,
         options=tuple(OptionSpec(o.pk, o.text) for o in question.options.all()),
-        min_choices=question.min_choices,
-        max_choices=question.max_choices,
-        min_value=question.min_value,
-        max_value=question.max_value,
-        min_date=question.min_date,
-        max_date=question.max_date,
-        scale=question.scale,
-        file_types=tuple(question.file_types),
-        max_file_mb=question.max_file_mb,
+        **{name: _frozen(getattr(question, name)) for name in Question.SETTINGS},
     )
 
 

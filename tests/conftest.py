@@ -2,7 +2,6 @@
 
 - alice is a creator: the draft, running and closed surveys below are hers;
 - bob is another creator, who must never see or change alice's things;
-- charlie is a third account, with nothing of his own.
 
 Every one logs in with `password`. A permission test is then a few lines: act as bob on
 alice's survey, expect a 404 and an unchanged database.
@@ -78,11 +77,6 @@ def alice(db):
 @pytest.fixture
 def bob(db):
     return UserFactory(username="bob", email="bob@example.com")
-
-
-@pytest.fixture
-def charlie(db):
-    return UserFactory(username="charlie", email="charlie@example.com")
 
 
 def _client_for(user):

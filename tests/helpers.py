@@ -117,8 +117,11 @@ def link_in(message):
 
 def form_fields(question, value):
     """The answer form's fields for `value` as dbtools.factories.answer_for gives it: ticks
-    as a list, a ranking's options in order, a matrix's {row: point}."""
+    as a list, a ranking's options in order, a matrix's {row: point}, a file."""
     name = f"q_{question.pk}"
+    if hasattr(value, "read"):
+        value.seek(0)  # one sample file may be posted again
+        return {name: value}
     if question.kind == Question.Kind.RANKING:
         return {f"{name}_{pk}": str(place) for place, pk in enumerate(value, start=1)}
     if isinstance(value, dict):
@@ -151,7 +154,13 @@ def submit_mixed(survey, **answers):
         Kind.NUMBER: 1,
         Kind.RATING_5: 3,
     }
-    values = {**defaults, **{Kind(kind): value for kind, value in answers.items()}}
+    # Any other required kind (one added later) answers as the factories do.
+    samples = {
+        kind: question.kind_def.sample_answer(question, 0)
+        for kind, question in q.items()
+        if question.required and kind not in defaults
+    }
+    values = {**samples, **defaults, **{Kind(kind): value for kind, value in answers.items()}}
     submission, _ = services.submit_response(
         survey=survey,
         token=uuid.uuid4().hex,

@@ -2,6 +2,9 @@
 subclass (surveys/kinds/__init__.py lists them); the rest of Canvass asks the question's
 kind instead of testing which kind it is."""
 
+import random
+from dataclasses import dataclass
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -12,6 +15,19 @@ from ..summaries import Summary
 # The code of an answer the served form can't produce (a foreign option, a value off the
 # scale): the answer form treats it as tampering (400), not as a person's mistake.
 TAMPERED = "invalid_choice"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A setting of a kind: a Question column of that name (the model holds its type), and
+    what the question form and the sanitizer need to know beyond the column."""
+
+    label: str  # on the question form
+    form_field: forms.Field | None = None  # the form's field, when the column's won't do
+    widget: forms.Widget | None = None  # the form's widget, when the column's won't do
+    # A text setting: why its values are Canvass's own words, never a person's
+    # (dbtools/sanitize.py's inventory keeps them in a sanitized copy).
+    fixed_words: str = ""
 
 
 class Kind:
@@ -30,10 +46,14 @@ class Kind:
     # changes their answers and leaves it out keeps the stored file.
     files = False
     grouped = False  # its results count its answers by stored value (numbers, dates)
-    # The Question fields this kind uses beyond prompt, help text and required, with their
-    # labels on the question form, and the heading they are shown under.
+    # The Question fields this kind uses beyond prompt, help text and required (name →
+    # Setting), and the heading the question form shows them under.
     settings = {}
     settings_legend = ""
+    # The test factories' question of this kind (Question fields, settings included) and
+    # how many options it gets.
+    sample_question = {}
+    sample_options = 0
     # The answer page's template for a question of this kind.
     template = ""
     max_length = None  # of a text answer
@@ -57,6 +77,10 @@ class Kind:
         """Sentences that tell a taker the question's limits ("Tick up to 3.")."""
         return []
 
+    def answer_context(self, question, field):
+        """What its answer-page template needs beyond `question` and `field`, as `kind`."""
+        return {}
+
     def initial(self, rows):
         """The form's value for an answer stored as `rows` (its Answer rows), so its
         respondent can change it."""
@@ -72,6 +96,11 @@ class Kind:
         return [{self.stores if self.stores != "option" else "option_id": value}]
 
     # --- the creator's side ------------------------------------------------------------
+
+    def check_settings(self, question):
+        """{setting: why it is wrong} for the model's validation (the question form and
+        the API alike); the question holds this kind's settings only."""
+        return {}
 
     def publish_problems(self, question, options):
         """Why `question` (with `options` options) keeps its survey from starting."""
@@ -92,6 +121,12 @@ class Kind:
         """A plausible answer for demo data; `options` are (option id, weight) pairs."""
         raise NotImplementedError
 
+    def sample_answer(self, question, n):
+        """A valid answer to `question` (options prefetched) as a taker sends it, varied
+        by `n`: what the test factories submit."""
+        options = [(o.pk, 1) for o in question.options.all()]
+        return self.demo_answer(random.Random(n), options)
+
     # --- exports and the per-response page -----------------------------------------------
     # A kind answered one row per option and a number (a ranking's places, a matrix's
     # points) spreads over several columns; the others take one.
@@ -107,6 +142,14 @@ class Kind:
     def readable(self, question, cells):
         """One text for the per-response page from the question's export cells."""
         return cells[0]
+
+
+def check_range(question, low, high):
+    """{high: why}, when both ends of a range are set and the lowest is above the highest."""
+    lowest, highest = getattr(question, low), getattr(question, high)
+    if lowest is not None and highest is not None and lowest > highest:
+        return {high: "Must not be below the lowest."}
+    return {}
 
 
 def tampered(message):
@@ -141,6 +184,15 @@ class PerOption(forms.Widget):
 
     def value_omitted_from_data(self, data, files, name):
         return not any(key in data for key in self.names(name))
+
+
+def per_option_rows(field, question):
+    """(option, its input's name, the value given so far) per option of `question`, from
+    its PerOption field: a ranking's or a matrix's rows on the answer page."""
+    given = field.value() or {}
+    return [
+        (o, f"{field.html_name}_{o.pk}", str(given.get(str(o.pk), ""))) for o in question.options
+    ]
 
 
 class PerOptionField(forms.Field):

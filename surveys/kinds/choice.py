@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from ..summaries import Bar, Summary, percent
-from .base import Kind, tampered
+from .base import Kind, Setting, check_range, tampered
 
 MIN_OPTIONS = 2  # a choice needs something to choose between
 
@@ -21,6 +21,13 @@ class Choice(Kind):
             raise tampered("That is not one of this question's options.")
         return pk
 
+    def sample_answer(self, question, n):
+        return self._sample_pks(question, n)[0]
+
+    def _sample_pks(self, question, n):
+        options = [o.pk for o in question.options.all()]
+        return options[n % len(options) :] + options[: n % len(options)]
+
     def publish_problems(self, question, options):
         if options < MIN_OPTIONS:
             return [f"“{question.prompt}” needs at least {MIN_OPTIONS} options."]
@@ -36,6 +43,7 @@ class Choice(Kind):
 
 class SingleChoice(Choice):
     key, label = "single", "Single choice"
+    sample_options = 3
 
     def form_field(self, question, **common):
         return forms.ChoiceField(
@@ -53,8 +61,10 @@ class SingleChoice(Choice):
 class MultipleChoice(Choice):
     key, label = "multiple", "Multiple choice"
     several = True
-    settings = {"min_choices": "At least", "max_choices": "At most"}
+    settings = {"min_choices": Setting("At least"), "max_choices": Setting("At most")}
     settings_legend = "Multiple choice: how many ticks (optional)"
+    sample_question = {"min_choices": 1, "max_choices": 2}
+    sample_options = 4
 
     def form_field(self, question, **common):
         return forms.MultipleChoiceField(
@@ -75,6 +85,14 @@ class MultipleChoice(Choice):
 
     def answer_rows(self, value):
         return [{"option_id": pk} for pk in value]
+
+    def check_settings(self, question):
+        if question.max_choices == 0:
+            return {"max_choices": "At least 1."}
+        return check_range(question, "min_choices", "max_choices")
+
+    def sample_answer(self, question, n):
+        return sorted(self._sample_pks(question, n)[:2])
 
     def limits(self, question):
         low, high = question.min_choices, question.max_choices

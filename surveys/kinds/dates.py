@@ -12,10 +12,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from ..summaries import SpanStats, Summary, bars
-from .base import Kind
+from .base import Kind, Setting, check_range
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 ISO_TIME = re.compile(r"\d{2}:\d{2}", re.ASCII)
+DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 def readable_date(value):
@@ -80,8 +81,12 @@ class Date(Kind):
     key, label = "date", "Date"
     stores = "text"
     grouped = True
-    settings = {"min_date": "Earliest", "max_date": "Latest"}
+    settings = {
+        "min_date": Setting("Earliest", widget=DATE_INPUT),
+        "max_date": Setting("Latest", widget=DATE_INPUT),
+    }
     settings_legend = "Date: accepted range (optional)"
+    sample_question = {"required": False, "min_date": date(2026, 1, 1)}
     template = "surveys/public/kinds/date.html"
 
     def form_field(self, question, **common):
@@ -104,6 +109,9 @@ class Date(Kind):
             latest = readable_date(question.max_date)
             raise ValidationError(f"Enter {latest} or earlier.", code="max")
         return value.isoformat()
+
+    def check_settings(self, question):
+        return check_range(question, "min_date", "max_date")
 
     def limits(self, question):
         low, high = question.min_date, question.max_date
@@ -136,6 +144,7 @@ class Date(Kind):
 
 class TimeOfDay(Kind):
     key, label = "time", "Time of day"
+    sample_question = {"required": False}
     stores = "text"
     grouped = True
     template = "surveys/public/kinds/time.html"

@@ -9,7 +9,7 @@ an optional one takes any rows, or none.
 from django.core.exceptions import ValidationError
 
 from ..summaries import RowSummary, Summary, bars, mean_of
-from .base import Kind, PerOptionField, small_number, tampered
+from .base import Kind, PerOptionField, Setting, per_option_rows, small_number, tampered
 
 # The scales a matrix can use: key → (name, the points' labels, numeric: show a mean).
 SCALES = {
@@ -48,8 +48,10 @@ class Matrix(Kind):
     has_options = True
     grouped = True
     stores = "option"
-    settings = {"scale": "Scale"}
+    settings = {"scale": Setting("Scale", fixed_words="a matrix's scale: one of SCALES' keys")}
     settings_legend = "Matrix: the scale each row is rated on"
+    sample_question = {"required": False, "scale": "agree"}
+    sample_options = 3
     template = "surveys/public/kinds/matrix.html"
     option_word = "row"
 
@@ -74,6 +76,10 @@ class Matrix(Kind):
                 f"Answer every row ({len(rows) - len(chosen)} left).", code="incomplete"
             )
         return chosen or None  # {row's option id: point}: clean() takes its own result too
+
+    def answer_context(self, question, field):
+        scale = [(str(n), label) for n, label in enumerate(points(question), start=1)]
+        return {"rows": per_option_rows(field, question), "scale": scale}
 
     def answer_rows(self, value):
         return [{"option_id": pk, "number": point} for pk, point in value.items()]
@@ -125,6 +131,10 @@ class Matrix(Kind):
     def readable(self, question, cells):
         rows = question.options.all()
         return "; ".join(f"{o.text}: {cell}" for o, cell in zip(rows, cells, strict=True) if cell)
+
+    def sample_answer(self, question, n):
+        rows = [o.pk for o in question.options.all()]
+        return {pk: (n + row) % len(points(question)) + 1 for row, pk in enumerate(rows)}
 
     def demo_answer(self, rng, options):
         weights = DEMO_WEIGHTS

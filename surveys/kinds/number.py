@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from lib.numbers import parse_decimal, plain_number
 
 from ..summaries import Summary, bars, number_stats, value_counts
-from .base import Kind
+from .base import Kind, Setting, check_range
 
 PLACES = 4  # after the decimal point
 DIGITS = 14  # before it: the DECIMAL(18, 4) column
@@ -24,8 +24,9 @@ def as_decimal(raw):
 
 class Number(Kind):
     key, label = "number", "Number"
-    settings = {"min_value": "Lowest", "max_value": "Highest"}
+    settings = {"min_value": Setting("Lowest"), "max_value": Setting("Highest")}
     settings_legend = "Number: accepted range (optional)"
+    sample_question = {"min_value": 0, "max_value": 100}
     template = "surveys/public/kinds/number.html"
     grouped = True
 
@@ -47,6 +48,9 @@ class Number(Kind):
         if question.max_value is not None and value > question.max_value:
             raise ValidationError(f"Enter {plain_number(question.max_value)} or less.", code="max")
         return value
+
+    def check_settings(self, question):
+        return check_range(question, "min_value", "max_value")
 
     def limits(self, question):
         low, high = question.min_value, question.max_value
@@ -71,3 +75,6 @@ class Number(Kind):
 
     def demo_answer(self, rng, options):
         return 10 * round(rng.triangular(2, 150, 30))
+
+    def sample_answer(self, question, n):
+        return str(n * 7 % 100)

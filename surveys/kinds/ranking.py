@@ -9,7 +9,7 @@ that fill in the same selects.
 from django.core.exceptions import ValidationError
 
 from ..summaries import Bar, RowSummary, Summary, mean_of, percent
-from .base import Kind, PerOptionField, small_number, tampered
+from .base import Kind, PerOptionField, per_option_rows, small_number, tampered
 from .choice import MIN_OPTIONS
 
 
@@ -21,6 +21,8 @@ class Ranking(Kind):
     template = "surveys/public/kinds/ranking.html"
     mean_name = "mean place"
     bars_heading = "Ranked first"
+    sample_question = {"required": False}
+    sample_options = 3
 
     def form_field(self, question, **common):
         return PerOptionField(question, **common)
@@ -49,6 +51,9 @@ class Ranking(Kind):
         if len(places) != len(options):
             raise ValidationError("Give every option a place.", code="incomplete")
         return places  # {option id: place}: clean() takes its own result too
+
+    def answer_context(self, question, field):
+        return {"rows": per_option_rows(field, question)}
 
     def answer_rows(self, value):
         return [{"option_id": pk, "number": place} for pk, place in value.items()]
@@ -93,6 +98,10 @@ class Ranking(Kind):
 
     def readable(self, question, cells):
         return "; ".join(f"{n}. {text}" for n, text in enumerate(cells, start=1) if text)
+
+    def sample_answer(self, question, n):
+        options = [o.pk for o in question.options.all()]
+        return options[n % len(options) :] + options[: n % len(options)]
 
     def demo_answer(self, rng, options):
         pks, weights = zip(*options, strict=True)

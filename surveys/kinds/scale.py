@@ -42,6 +42,9 @@ class Scale(Kind):
     def demo_answer(self, rng, options):
         return rng.choices(self.values, weights=self.demo_weights)[0]
 
+    def sample_answer(self, question, n):
+        return str(self.values[n % len(self.values)])
+
 
 class Rating5(Scale):
     key, label = "rating_5", "Rating 1–5"
@@ -52,6 +55,7 @@ class Rating5(Scale):
 class Rating10(Scale):
     key, label = "rating_10", "Rating 1–10"
     low, high = 1, 10
+    sample_question = {"required": False}
     demo_weights = (1, 1, 1, 2, 3, 5, 8, 9, 6, 4)
 
 
@@ -59,4 +63,5 @@ class NetPromoterScore(Scale):
     key, label = "nps", "Net Promoter Score (0–10)"
     low, high = 0, 10
     ends = ("Not at all likely", "Extremely likely")
+    sample_question = {"required": False, "help_text": "0 is not at all, 10 extremely likely."}
     demo_weights = (1, 1, 1, 2, 2, 3, 5, 9, 14, 10, 8)

@@ -44,6 +44,9 @@ class Text(Kind):
     def demo_answer(self, rng, options):
         return rng.choice(REMARKS) if rng.random() < 0.3 else None
 
+    def sample_answer(self, question, n):
+        return f"answer {n}"
+
 
 class ShortText(Text):
     key, label = "short_text", "Short text"
@@ -53,5 +56,6 @@ class ShortText(Text):
 class LongText(Text):
     key, label = "long_text", "Long text"
     max_length = 5000
+    sample_question = {"required": False}
     multiline = True
     widget = forms.Textarea(attrs={"rows": 5})

@@ -2,13 +2,16 @@
 limit. surveys/files.py decides what is accepted and what is kept; the answer's text is
 the file's shown name and an Upload row holds the file (surveys/services.py stores it)."""
 
+import io
+
 from django import forms
 from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
+from PIL import Image
 
-from ..files import ACCEPT, FILE_TYPES, Received, megabytes, receive
+from ..files import ACCEPT, FILE_TYPE_CHOICES, FILE_TYPES, Received, megabytes, receive
 from ..summaries import Summary
-from .base import Kind, tampered
+from .base import Kind, Setting, tampered
 
 DEFAULT_MAX_MB = 10
 
@@ -33,8 +36,18 @@ class FileUpload(Kind):
     key, label = "file", "File upload"
     stores = "text"
     files = True
-    settings = {"file_types": "Files it takes", "max_file_mb": "Largest file, in MB"}
+    settings = {
+        "file_types": Setting(
+            "Files it takes",
+            form_field=forms.MultipleChoiceField(
+                choices=FILE_TYPE_CHOICES, required=False, widget=forms.CheckboxSelectMultiple
+            ),
+            fixed_words="a file question's types: FILE_TYPES' keys",
+        ),
+        "max_file_mb": Setting("Largest file, in MB"),
+    }
     settings_legend = "File upload: what it takes (optional: any of these, up to 10 MB)"
+    sample_question = {"required": False}
     template = "surveys/public/kinds/file.html"
 
     def form_field(self, question, **common):
@@ -48,11 +61,27 @@ class FileUpload(Kind):
             raise tampered("A file question takes a file (through the API: a multipart part).")
         return receive(raw, allowed=allowed_types(question), max_bytes=max_bytes(question))
 
+    def answer_context(self, question, field):
+        # accept is a hint to the file chooser: the content decides.
+        return {"accept": accept(question), "max_bytes": max_bytes(question)}
+
     def answer_rows(self, value):
         return [{"text": value.name}]
 
     def initial(self, rows):
         return None  # a stored file can't go back into a file chooser; it is kept
+
+    def check_settings(self, question):
+        problems = {}
+        types = question.file_types or []
+        # Checked for its shape first: a list of lists or of objects has no set to take.
+        shaped = isinstance(types, list) and all(isinstance(t, str) for t in types)
+        if not shaped or set(types) - set(FILE_TYPES):
+            problems["file_types"] = f"Choose from {', '.join(FILE_TYPES)}."
+        size = question.max_file_mb
+        if size is not None and not 1 <= size <= settings.UPLOAD_MAX_MB:
+            problems["max_file_mb"] = f"From 1 to {settings.UPLOAD_MAX_MB} MB on this site."
+        return problems
 
     def limits(self, question):
         names = ", ".join(FILE_TYPES[key][0] for key in allowed_types(question))
@@ -69,3 +98,8 @@ class FileUpload(Kind):
 
     def demo_answer(self, rng, options):
         return None  # demo takers send no files
+
+    def sample_answer(self, question, n):
+        image = io.BytesIO()
+        Image.new("RGB", (40, 30), (n * 37 % 256, 90, 160)).save(image, "PNG")
+        return SimpleUploadedFile(f"photo-{n}.png", image.getvalue(), "image/png")

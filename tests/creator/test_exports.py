@@ -94,20 +94,25 @@ def test_csv_of_every_kind(alice_client, mixed):
     response = alice_client.get(reverse("surveys:export_csv", args=[survey.pk]))
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     header, first = rows[0], rows[1]
-    # A matrix takes a column per row, a ranking one per place (they come last here).
+    # A matrix takes a column per row, a ranking one per place, the others one each.
     statements = [o.text for o in q[Kind.MATRIX].options.all()]
     ranked = [o.text for o in q[Kind.RANKING].options.all()]
-    one_column = [question.prompt for question in q.values()][:-2]
-    assert header[2:] == [
-        *one_column,
-        *(f"{q[Kind.MATRIX].prompt} [{row}]" for row in statements),
-        *(f"{q[Kind.RANKING].prompt} [place {n}]" for n in (1, 2, 3)),
-    ]
-    column = {kind: 2 + n for n, kind in enumerate(q)}
+    expected, column = [], {}
+    for kind, question in q.items():
+        column[kind] = 2 + len(expected)
+        if kind == Kind.MATRIX:
+            expected += [f"{question.prompt} [{row}]" for row in statements]
+        elif kind == Kind.RANKING:
+            expected += [f"{question.prompt} [place {n}]" for n in (1, 2, 3)]
+        else:
+            expected.append(question.prompt)
+    assert header[2:] == expected
     matrix_cells = first[column[Kind.MATRIX] : column[Kind.MATRIX] + 3]
     assert matrix_cells == ["Agree", "", "Strongly disagree"]
-    assert first[column[Kind.MATRIX] + 3 :] == ranked[::-1]
-    assert rows[2][column[Kind.MATRIX] :] == [""] * 6  # left out by the others
+    assert first[column[Kind.RANKING] : column[Kind.RANKING] + 3] == ranked[::-1]
+    for later in rows[2:]:  # left out by the others
+        assert later[column[Kind.MATRIX] : column[Kind.MATRIX] + 3] == [""] * 3
+        assert later[column[Kind.RANKING] : column[Kind.RANKING] + 3] == [""] * 3
     first_two = [o.text for o in q[Kind.MULTIPLE].options.all()][:2]
     assert first[column[Kind.MULTIPLE]] == "; ".join(first_two)
     assert first[column[Kind.NUMBER]] == "12.5"

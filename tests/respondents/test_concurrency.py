@@ -1,8 +1,6 @@
 """Edits, withdrawals and new responses at the same moment keep every count exact."""
 
 import re
-import urllib.parse
-import urllib.request
 
 import pytest
 
@@ -10,7 +8,13 @@ from dbtools.factories import build_mixed_survey
 from surveys import tallies
 from surveys.models import Submission, Survey
 from surveys.results import results_for
-from tests.taker.test_exactly_once import Taker, mixed_form, post_form, run_together
+from tests.taker.test_exactly_once import (
+    Taker,
+    form_request,
+    mixed_form,
+    post_form,
+    run_together,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,10 +22,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def respond(taker, survey, n):
     """Answer as taker `n`; the path of the receipt link the thank-you page shows."""
     path, data = mixed_form(taker, survey, n)
-    body = urllib.parse.urlencode(data, doseq=True).encode()
-    request = urllib.request.Request(
-        taker.base + path, data=body, headers={"Referer": taker.base + path}
-    )
+    request = form_request(taker, path, data)
     with taker.opener.open(request, timeout=30) as response:  # on to the thank-you page
         thanks = response.read().decode()
     return re.search(r'id="receipt-url" type="text" value="https?://[^/]+(/r/[^"]+)"', thanks)[1]

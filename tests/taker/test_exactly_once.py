@@ -10,6 +10,7 @@ from http.cookiejar import CookieJar
 
 import pytest
 from django.db import connection
+from urllib3 import encode_multipart_formdata
 
 from dbtools.factories import answer_for, build_mixed_survey
 from surveys import services, tallies
@@ -79,11 +80,22 @@ def mixed_form(taker, survey, n):
     return path, data
 
 
+def form_request(taker, path, data):
+    """A POST of the form `data` as a browser sends it: multipart when it holds a file."""
+    fields = []
+    for name, value in data.items():
+        if hasattr(value, "read"):
+            value.seek(0)
+            fields.append((name, (value.name, value.read(), value.content_type)))
+        else:
+            fields += [(name, v) for v in (value if isinstance(value, list) else [value])]
+    body, content_type = encode_multipart_formdata(fields)
+    headers = {"Referer": taker.base + path, "Content-Type": content_type}
+    return urllib.request.Request(taker.base + path, data=body, headers=headers)
+
+
 def post_form(taker, path, data):
-    body = urllib.parse.urlencode(data, doseq=True).encode()
-    request = urllib.request.Request(
-        taker.base + path, data=body, headers={"Referer": taker.base + path}
-    )
+    request = form_request(taker, path, data)
     try:
         with taker.opener.open(request, timeout=30) as response:
             return response.status

@@ -3,8 +3,10 @@ acknowledged submission always has its event and one that failed or rolled back 
 and it is handed to the workers only once committed."""
 
 import uuid
+from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 from djangorestframework_camel_case.util import camelize
 
 from integrations import services as integrations
@@ -35,7 +37,13 @@ def test_a_submission_writes_its_event_shaped_as_the_api_shows_the_response(
     )
     event = Event.objects.get()
     assert event.type == "response.submitted" and event.survey == mixed_survey
-    listed = alice_api.get(f"/api/v1/surveys/{mixed_survey.pk}/responses/").json()["results"]
+    # Asked on the site's own address, which the event's file links use (SITE_URL).
+    site = urlsplit(settings.SITE_URL)
+    listed = alice_api.get(
+        f"/api/v1/surveys/{mixed_survey.pk}/responses/",
+        SERVER_NAME=site.hostname,
+        SERVER_PORT=str(site.port or 80),
+    ).json()["results"]
     assert camelize(event.payload["data"]) == listed[0]
     assert event.payload["survey"] == {
         "id": mixed_survey.pk,
