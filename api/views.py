@@ -25,6 +25,7 @@ from lib.http import body_too_large
 from lib.proxy import client_ip
 from surveys import services
 from surveys.access import survey_for_takers, too_many_submissions
+from surveys.answers import clean_answers
 from surveys.exports import file_response
 from surveys.models import Export, Question, Survey
 from surveys.receipts import receipt_path
@@ -329,8 +330,9 @@ class PublicSubmitView(APIView):
         serializer = SubmitSerializer(data=request.data, context={"files": request.FILES})
         serializer.is_valid(raise_exception=True)
         try:
+            answers = clean_answers(survey, serializer.validated_data["answers"])
             submission, created = services.submit_response(
-                survey=survey, token=f"api:{key}", answers=serializer.validated_data["answers"]
+                survey=survey, token=f"api:{key}", answers=answers
             )
         except DjangoValidationError as exc:
             raise ValidationError({"answers": exc.messages}) from None

@@ -11,6 +11,7 @@ from factory.django import DjangoModelFactory, Password
 
 from dbtools.seed import PASSWORD
 from surveys import tallies
+from surveys.answers import clean_answers
 from surveys.kinds import FILE_KINDS, KINDS
 from surveys.models import Answer, Option, Question, Submission, Survey, Upload
 
@@ -102,7 +103,9 @@ def add_mixed_submissions(survey, count):
         services.submit_response(
             survey=survey,
             token=uuid.uuid4().hex,
-            answers={question.pk: answer_for(question, n) for question in questions},
+            answers=clean_answers(
+                survey, {question.pk: answer_for(question, n) for question in questions}
+            ),
         )
 
 
@@ -135,6 +138,8 @@ def add_photo_response(owner, name="photo.png"):
     photo = question.kind_def.sample_answer(question, 0)
     photo.name = name
     submission, _ = services.submit_response(
-        survey=survey, token=f"photo-{uuid.uuid4().hex}", answers={question.pk: photo}
+        survey=survey,
+        token=f"photo-{uuid.uuid4().hex}",
+        answers=clean_answers(survey, {question.pk: photo}),
     )
     return Upload.objects.get(answer__submission=submission)

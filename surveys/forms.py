@@ -9,7 +9,7 @@ from django.utils import timezone
 from lib import mail_policy
 from lib.forms import strict_formfield
 
-from .answers import clean_answer
+from .answers import AnswersRejected, clean_answers
 from .kinds import KINDS, SETTINGS, TAMPERED, PerOption
 from .models import Option, Question, Survey
 from .results import stored_files
@@ -250,25 +250,34 @@ class AnswerForm(forms.Form):
 
     def clean(self):
         # Django's own checks first (a text over its limit, a null byte), then the answer
-        # rules; an answer the served form can't produce is tampering, not a typo.
-        self.answers = {}
+        # rules, once (surveys/answers.py): `answers` is what the services store. An
+        # answer the served form can't produce is tampering, not a typo.
+        self.answers = None
         field_errors = self.errors.as_data()
+        refused = set()
         for name, question in self.questions.items():
             if any(error.code == TAMPERED for error in field_errors.get(name, ())):
                 raise TamperedForm(f"{name!r} answered with a value the form doesn't offer")
             if name in field_errors:
-                continue
-            try:
-                value = clean_answer(question, self.cleaned_data.get(name))
-            except ValidationError as exc:
+                refused.add(question.pk)
+        raw = {
+            question.pk: self.cleaned_data.get(name)
+            for name, question in self.questions.items()
+            if question.pk not in refused
+        }
+        try:
+            self.answers = clean_answers(
+                self.survey,
+                raw,
+                structure=list(self.questions.values()),
+                kept=self.kept,
+                ignored=refused,
+            )
+        except AnswersRejected as rejected:
+            for pk, exc in rejected.by_question.items():
                 if exc.code == TAMPERED:
-                    raise TamperedForm(f"{name!r}: {exc.messages[0]}") from None
-                if exc.code == "required" and question.pk in self.kept:
-                    continue  # its stored file stays
-                self.add_error(name, exc)
-                continue
-            if value is not None:
-                self.answers[question.pk] = value
-        if not self.errors and not self.answers and not self.kept:
-            raise ValidationError("Answer at least one question.", code="empty")
+                    raise TamperedForm(f"q_{pk}: {exc.messages[0]}") from None
+                self.add_error(f"q_{pk}", exc)
+            if not rejected.by_question:
+                raise ValidationError(rejected.messages[0], code=rejected.code) from None
         return self.cleaned_data

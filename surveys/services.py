@@ -24,7 +24,7 @@ from accounts.models import default_retention_days, email_is_verified
 from lib.broker import publish
 
 from . import events, receipts, tallies
-from .answers import clean_answer
+from .answers import CleanedAnswers
 from .errors import (
     EditsOff,
     LimitReached,
@@ -47,9 +47,8 @@ from .models import (
     new_public_token,
     private,
 )
-from .results import stored_files
 from .signals import version_created
-from .structure import questions_with_options, survey_structure
+from .structure import questions_with_options
 
 logger = logging.getLogger("canvass.surveys")
 
@@ -434,32 +433,13 @@ def _limit_reached(survey):
     return tallies.submission_count(survey) >= survey.max_responses
 
 
-def _check_answers(survey, answers, *, kept=()):
-    """The values to store per question (QuestionSpec → value), by the rules of each
-    question's kind; raises ValidationError naming each question that is wrong. The
-    questions in `kept` keep a stored answer (a file) when left out."""
-    structure = survey_structure(survey)
-    if set(answers) - {question.pk for question in structure}:
-        raise ValidationError("An answer is for a question this survey doesn't have.", "mismatch")
-    cleaned, errors = {}, []
-    for number, question in enumerate(structure, start=1):
-        if question.pk in kept and answers.get(question.pk) is None:
-            continue
-        try:
-            value = clean_answer(question, answers.get(question.pk))
-        except ValidationError as exc:
-            errors.extend(
-                ValidationError(f"Question {number}: {message}", code=exc.code)
-                for message in exc.messages
-            )
-            continue
-        if value is not None:
-            cleaned[question] = value
-    if errors:
-        raise ValidationError(errors)
-    if not cleaned and not kept:
-        raise ValidationError("Answer at least one question.", code="empty")
-    return cleaned
+def _check_cleaned(survey, answers):
+    """The services store answers cleaned once, by clean_answers, for this survey."""
+    if not isinstance(answers, CleanedAnswers):
+        raise TypeError("answers are stored only as surveys.answers.clean_answers made them")
+    if answers.survey_pk != survey.pk:
+        raise ValidationError("The answers are for another survey.", code="mismatch")
+    return answers.values
 
 
 def _answer_rows(submission, cleaned):
@@ -514,16 +494,15 @@ def _files_dropped_on_failure():
 def submit_response(*, survey, token, answers):
     """Store one taker's answers exactly once.
 
-    `answers` maps question id to what the taker sent: an option id, a list of option ids
-    (multiple choice), a text, a number or a rating; optional questions may be left out.
-    Returns (submission, created): a new submission carries `receipt_secret`, the secret of
-    its receipt link (surveys/receipts.py), which is not stored; a replay of a token
-    already stored returns the stored submission and created=False, whether the first
-    request finished long ago or is committing in parallel right now. Raises SurveyClosed
-    when it takes no answers.
+    `answers` are CleanedAnswers (surveys/answers.py): cleaned once against the survey's
+    structure, never again here. Returns (submission, created): a new submission carries
+    `receipt_secret`, the secret of its receipt link (surveys/receipts.py), which is not
+    stored; a replay of a token already stored returns the stored submission and
+    created=False, whether the first request finished long ago or is committing in
+    parallel right now. Raises SurveyClosed when it takes no answers.
     """
     _check_open(survey)
-    cleaned = _check_answers(survey, answers)
+    cleaned = _check_cleaned(survey, answers)
     try:
         with _files_dropped_on_failure() as written, transaction.atomic():
             if survey.max_responses is not None and _limit_reached(survey):
@@ -696,12 +675,12 @@ def _shift_tallies(survey, before, after, *, responses=0):
 def edit_response(*, submission, answers):
     """Replace a respondent's answers (through their receipt link), under the same rules as
     a new response, while the survey takes answers and its creator lets respondents change
-    them. A file question left out keeps its stored file; a new file replaces it. Raises
+    them. `answers` are CleanedAnswers made with the response's stored files as `kept`: a
+    file question left out keeps its stored file; a new file replaces it. Raises
     SurveyClosed, EditsOff, ValidationError or Submission.DoesNotExist."""
     survey = submission.survey
     _check_takes_edits(survey)  # outside the transaction: a passed close date closes it
-    kept = stored_files(submission) - {pk for pk, value in answers.items() if value is not None}
-    cleaned = _check_answers(survey, answers, kept=kept)
+    cleaned, kept = _check_cleaned(survey, answers), answers.kept
     with _files_dropped_on_failure() as written, transaction.atomic():
         submission = _lock_response(submission)
         before = list(submission.answers.all())

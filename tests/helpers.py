@@ -9,6 +9,7 @@ from django.db import close_old_connections, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from surveys.answers import clean_answers
 from surveys.models import Answer, Option, Question, Submission, Survey
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -164,7 +165,7 @@ def submit_mixed(survey, **answers):
     submission, _ = services.submit_response(
         survey=survey,
         token=uuid.uuid4().hex,
-        answers={q[kind].pk: value for kind, value in values.items()},
+        answers=clean_answers(survey, {q[kind].pk: value for kind, value in values.items()}),
     )
     return submission
 

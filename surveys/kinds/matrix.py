@@ -75,7 +75,7 @@ class Matrix(Kind):
             raise ValidationError(
                 f"Answer every row ({len(rows) - len(chosen)} left).", code="incomplete"
             )
-        return chosen or None  # {row's option id: point}: clean() takes its own result too
+        return chosen or None  # {row's option id: point}
 
     def answer_context(self, question, field):
         scale = [(str(n), label) for n, label in enumerate(points(question), start=1)]

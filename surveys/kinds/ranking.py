@@ -50,7 +50,7 @@ class Ranking(Kind):
             raise ValidationError("Give each place to one option only.", code="repeated")
         if len(places) != len(options):
             raise ValidationError("Give every option a place.", code="incomplete")
-        return places  # {option id: place}: clean() takes its own result too
+        return places  # {option id: place}
 
     def answer_context(self, question, field):
         return {"rows": per_option_rows(field, question)}

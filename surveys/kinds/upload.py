@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from PIL import Image
 
-from ..files import ACCEPT, FILE_TYPE_CHOICES, FILE_TYPES, Received, megabytes, receive
+from ..files import ACCEPT, FILE_TYPE_CHOICES, FILE_TYPES, megabytes, receive
 from ..summaries import Summary
 from .base import Kind, Setting, tampered
 
@@ -55,8 +55,6 @@ class FileUpload(Kind):
         return forms.FileField(allow_empty_file=True, **common)
 
     def clean(self, question, raw):
-        if isinstance(raw, Received):  # cleaned already (the form, then the service)
-            return raw
         if not isinstance(raw, UploadedFile):
             raise tampered("A file question takes a file (through the API: a multipart part).")
         return receive(raw, allowed=allowed_types(question), max_bytes=max_bytes(question))

@@ -9,6 +9,7 @@ from integrations import services as integrations
 from integrations.models import Attempt, Delivery, EmailNotification
 from integrations.services import unsubscribe_token
 from surveys import services
+from surveys.answers import clean_answers
 from surveys.models import Export, Question, Survey
 
 from .conftest import axe_violations, log_in, phone_problems
@@ -31,14 +32,17 @@ def site(alice):
         services.submit_response(
             survey=mixed,
             token=f"t{n}",
-            answers={
-                kinds["single"].pk: kinds["single"].options.first().pk,
-                kinds["multiple"].pk: [kinds["multiple"].options.last().pk],
-                kinds["short_text"].pk: f"Answer number {n}",
-                kinds["number"].pk: n * 7,
-                kinds["rating_5"].pk: 1 + n % 5,
-                kinds["nps"].pk: n % 11,
-            },
+            answers=clean_answers(
+                mixed,
+                {
+                    kinds["single"].pk: kinds["single"].options.first().pk,
+                    kinds["multiple"].pk: [kinds["multiple"].options.last().pk],
+                    kinds["short_text"].pk: f"Answer number {n}",
+                    kinds["number"].pk: n * 7,
+                    kinds["rating_5"].pk: 1 + n % 5,
+                    kinds["nps"].pk: n % 11,
+                },
+            ),
         )
     chose = kinds["single"].options.first().pk
     done, _ = services.start_export(survey=active, format="csv")  # built in-process

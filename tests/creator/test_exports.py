@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from dbtools.factories import OptionFactory, QuestionFactory, SurveyFactory, build_mixed_survey
 from surveys import services
+from surveys.answers import clean_answers
 from surveys.exports import XLSX_CONTENT_TYPE
 from surveys.models import Question, Survey
 from tests.helpers import close_response
@@ -41,28 +42,33 @@ def mixed(alice):
         services.submit_response(
             survey=survey,
             token=f"t{n}",
-            answers={
-                q[Kind.SINGLE].pk: q[Kind.SINGLE].options.first().pk,
-                # ticked out of order: exported in the question's order
-                q[Kind.MULTIPLE].pk: [second.pk, first.pk] if n == 0 else [third.pk],
-                q[Kind.SHORT_TEXT].pk: text,
-                q[Kind.NUMBER].pk: "12.50" if n == 0 else n,
-                q[Kind.RATING_5].pk: 1 + n % 5,
-                **(
-                    {
-                        q[Kind.RANKING].pk: [o.pk for o in q[Kind.RANKING].options.all()][::-1],
-                        # rows 1 and 3 on the agreement scale: "Agree", "Strongly disagree"
-                        q[Kind.MATRIX].pk: {
-                            str(row.pk): point
-                            for row, point in zip(
-                                q[Kind.MATRIX].options.all()[::2], (4, 1), strict=True
-                            )
-                        },
-                    }
-                    if n == 0
-                    else {}
-                ),
-            },
+            answers=clean_answers(
+                survey,
+                {
+                    q[Kind.SINGLE].pk: q[Kind.SINGLE].options.first().pk,
+                    # ticked out of order: exported in the question's order
+                    q[Kind.MULTIPLE].pk: [second.pk, first.pk] if n == 0 else [third.pk],
+                    q[Kind.SHORT_TEXT].pk: text,
+                    q[Kind.NUMBER].pk: "12.50" if n == 0 else n,
+                    q[Kind.RATING_5].pk: 1 + n % 5,
+                    **(
+                        {
+                            q[Kind.RANKING].pk: [o.pk for o in q[Kind.RANKING].options.all()][
+                                ::-1
+                            ],
+                            # rows 1 and 3 on the agreement scale: "Agree", "Strongly disagree"
+                            q[Kind.MATRIX].pk: {
+                                str(row.pk): point
+                                for row, point in zip(
+                                    q[Kind.MATRIX].options.all()[::2], (4, 1), strict=True
+                                )
+                            },
+                        }
+                        if n == 0
+                        else {}
+                    ),
+                },
+            ),
         )
     return survey, q
 
@@ -76,7 +82,9 @@ def test_csv_round_trip_neutralises_formulas_and_keeps_unicode(alice_client, ali
     survey.status = Survey.Status.ACTIVE
     survey.save()
     for n, option in enumerate(options):
-        services.submit_response(survey=survey, token=f"t{n}", answers={question.pk: option.pk})
+        services.submit_response(
+            survey=survey, token=f"t{n}", answers=clean_answers(survey, {question.pk: option.pk})
+        )
 
     response = alice_client.get(reverse("surveys:export_csv", args=[survey.pk]))
     assert response["Content-Disposition"] == 'attachment; filename="fun-exporttest-responses.csv"'

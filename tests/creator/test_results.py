@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from dbtools.factories import build_mixed_survey
 from surveys import services, tallies
+from surveys.answers import clean_answers
 from surveys.models import Answer, Option, Question, Submission
 from surveys.results import results_for
 from tests.helpers import by_kind, submit_mixed
@@ -43,10 +44,13 @@ def test_results_show_counts_and_percentages(alice_client, active_survey):
         services.submit_response(
             survey=active_survey,
             token=f"taker-{n}",
-            answers={
-                first[0].question_id: first[0 if n < 3 else 1].pk,
-                second[0].question_id: second[2].pk,
-            },
+            answers=clean_answers(
+                active_survey,
+                {
+                    first[0].question_id: first[0 if n < 3 else 1].pk,
+                    second[0].question_id: second[2].pk,
+                },
+            ),
         )
     response = alice_client.get(reverse("surveys:results", args=[active_survey.pk]))
     results = response.context["results"]

@@ -21,6 +21,7 @@ from dbtools.sanitize import INVENTORY, NOT_PERSONAL, sanitize
 from integrations import services as integrations
 from integrations.models import Attempt, Delivery, WebhookEndpoint
 from surveys import services
+from surveys.answers import clean_answers
 from surveys.models import Answer, Question, Submission, Survey
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -87,14 +88,17 @@ def production_copy():
     services.submit_response(
         survey=survey,
         token="browser-token",
-        answers={
-            questions[Kind.SINGLE].pk: str(questions[Kind.SINGLE].options.first().pk),
-            questions[Kind.MULTIPLE].pk: [str(questions[Kind.MULTIPLE].options.first().pk)],
-            questions[Kind.SHORT_TEXT].pk: "Alice Smith, 12 High Street",
-            questions[Kind.LONG_TEXT].pk: "Call me on 0123 456 789",
-            questions[Kind.NUMBER].pk: "42",
-            questions[Kind.RATING_5].pk: "4",
-        },
+        answers=clean_answers(
+            survey,
+            {
+                questions[Kind.SINGLE].pk: str(questions[Kind.SINGLE].options.first().pk),
+                questions[Kind.MULTIPLE].pk: [str(questions[Kind.MULTIPLE].options.first().pk)],
+                questions[Kind.SHORT_TEXT].pk: "Alice Smith, 12 High Street",
+                questions[Kind.LONG_TEXT].pk: "Call me on 0123 456 789",
+                questions[Kind.NUMBER].pk: "42",
+                questions[Kind.RATING_5].pk: "4",
+            },
+        ),
     )
     services.start_export(survey=survey, format="csv")  # built in-process
     add_photo_response(alice, name="alice.png")

@@ -16,7 +16,9 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from surveys import services, tallies
+from surveys.answers import clean_answers
 from surveys.models import Answer, Question, Submission, Upload
+from surveys.results import stored_files as files_of
 from tests.helpers import answer_url, close_response
 
 pytestmark = pytest.mark.django_db
@@ -224,7 +226,9 @@ def test_a_failure_after_the_files_are_written_leaves_none(
     photo = SimpleUploadedFile("photo.jpg", jpeg(), "image/jpeg")
     with pytest.raises(RuntimeError):
         services.submit_response(
-            survey=file_survey, token="t", answers={question(file_survey).pk: photo}
+            survey=file_survey,
+            token="t",
+            answers=clean_answers(file_survey, {question(file_survey).pk: photo}),
         )
     assert Upload.objects.count() == 0 and stored_files(settings) == []
 
@@ -348,14 +352,15 @@ def test_a_respondent_keeps_or_replaces_the_file_when_changing_answers(
     submission = Submission.objects.get()
     first = Upload.objects.get().file.name
     text = file_survey.questions.get(kind="short_text")
-    services.edit_response(submission=submission, answers={text.pk: "now with a note"})
+    kept = files_of(submission)
+    note = clean_answers(file_survey, {text.pk: "now with a note"}, kept=kept)
+    services.edit_response(submission=submission, answers=note)
     assert Upload.objects.get().file.name == first  # left out: kept
     assert tallies.recount([file_survey]) == []
     replacement = SimpleUploadedFile("new.png", png(), "image/png")
     with django_capture_on_commit_callbacks(execute=True):
-        services.edit_response(
-            submission=submission, answers={question(file_survey).pk: replacement}
-        )
+        answers = clean_answers(file_survey, {question(file_survey).pk: replacement}, kept=kept)
+        services.edit_response(submission=submission, answers=answers)
     upload = Upload.objects.get()
     assert upload.answer.text == "new.png" and upload.file.name != first
     assert len(stored_files(settings)) == 2  # the new image and its thumbnail only

@@ -37,6 +37,7 @@ from dbtools.factories import (
 )
 from integrations import services as integrations
 from surveys import services
+from surveys.answers import clean_answers
 from surveys.models import Question, Survey
 from surveys.receipts import signed_link
 from tests.helpers import api_client, close_response
@@ -299,7 +300,9 @@ def world(db):
     )
     questions = survey.questions.prefetch_related("options")
     submission, _ = services.submit_response(
-        survey=survey, token="fuzzed-taker", answers={q.pk: answer_for(q, 0) for q in questions}
+        survey=survey,
+        token="fuzzed-taker",
+        answers=clean_answers(survey, {q.pk: answer_for(q, 0) for q in questions}),
     )
     return {
         "users": {"anonymous": None, "owner": alice, "other": bob},

@@ -10,6 +10,7 @@ from django.urls import reverse
 from PIL import Image
 
 from surveys import services
+from surveys.answers import clean_answers
 from surveys.models import Upload
 from tests.helpers import close_response
 
@@ -55,7 +56,9 @@ def test_an_upload_lives_in_s3_and_goes_with_its_response(
     submission, _ = services.submit_response(
         survey=survey,
         token="t",
-        answers={question.pk: SimpleUploadedFile("p.jpg", photo.getvalue(), "image/jpeg")},
+        answers=clean_answers(
+            survey, {question.pk: SimpleUploadedFile("p.jpg", photo.getvalue(), "image/jpeg")}
+        ),
     )
     upload = Upload.objects.get()
     stored = keys(s3_storage)

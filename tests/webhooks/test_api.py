@@ -8,6 +8,7 @@ import pytest
 
 from integrations.models import Delivery, EmailNotification, WebhookEndpoint
 from surveys import services as surveys
+from surveys.answers import clean_answers
 
 from .conftest import deliver_everything
 from .receiver import Receiver
@@ -17,7 +18,9 @@ def respond(survey):
     surveys.submit_response(
         survey=survey,
         token=uuid.uuid4().hex,
-        answers={q.pk: q.options.first().pk for q in survey.questions.all()},
+        answers=clean_answers(
+            survey, {q.pk: q.options.first().pk for q in survey.questions.all()}
+        ),
     )
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from integrations import services, tasks
 from integrations.models import EmailNotification
 from surveys import services as surveys
+from surveys.answers import clean_answers
 from surveys.models import Survey
 
 
@@ -36,7 +37,7 @@ def respond(survey, n=0):
     surveys.submit_response(
         survey=survey,
         token=uuid.uuid4().hex,
-        answers={q.pk: answer_for(q, n) for q in questions},
+        answers=clean_answers(survey, {q.pk: answer_for(q, n) for q in questions}),
     )
 
 

@@ -11,6 +11,7 @@ from djangorestframework_camel_case.util import camelize
 
 from integrations import services as integrations
 from surveys import events, services
+from surveys.answers import clean_answers
 from surveys.models import Event, Submission, Survey
 from tests.helpers import answer_data, answer_url
 
@@ -20,7 +21,9 @@ from .conftest import listen
 def submit(survey, **overrides):
     questions = survey.questions.prefetch_related("options")
     answers = {q.pk: q.options.all()[0].pk for q in questions}
-    return services.submit_response(survey=survey, token=uuid.uuid4().hex, answers=answers)
+    return services.submit_response(
+        survey=survey, token=uuid.uuid4().hex, answers=clean_answers(survey, answers)
+    )
 
 
 def test_a_submission_writes_its_event_shaped_as_the_api_shows_the_response(
@@ -33,7 +36,9 @@ def test_a_submission_writes_its_event_shaped_as_the_api_shows_the_response(
     services.submit_response(
         survey=mixed_survey,
         token="t1",
-        answers={question.pk: answer_for(question, 3) for question in questions},
+        answers=clean_answers(
+            mixed_survey, {question.pk: answer_for(question, 3) for question in questions}
+        ),
     )
     event = Event.objects.get()
     assert event.type == "response.submitted" and event.survey == mixed_survey
@@ -87,7 +92,9 @@ def test_refused_submissions_leave_no_event(endpoint, active_survey, closed_surv
     from surveys.errors import SurveyClosed
 
     with pytest.raises(ValidationError):
-        services.submit_response(survey=active_survey, token="x", answers={})
+        services.submit_response(
+            survey=active_survey, token="x", answers=clean_answers(active_survey, {})
+        )
     listen(closed_survey, receiver)
     with pytest.raises(SurveyClosed):
         submit(closed_survey)

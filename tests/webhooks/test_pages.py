@@ -4,11 +4,13 @@ with its filters and replays. Every URL is the owner's alone (bob gets a 404).""
 import uuid
 
 import pytest
-from django.urls import reverse
+from django.urls import get_resolver, resolve, reverse
 
 from integrations import views
 from integrations.models import Delivery, EmailNotification, WebhookEndpoint
 from surveys import services as surveys
+from surveys.answers import clean_answers
+from tests.creator.test_authorization import urls_of_objects
 
 from .conftest import deliver_everything, listen
 from .receiver import Receiver
@@ -18,7 +20,9 @@ def respond(survey):
     surveys.submit_response(
         survey=survey,
         token=uuid.uuid4().hex,
-        answers={q.pk: q.options.first().pk for q in survey.questions.all()},
+        answers=clean_answers(
+            survey, {q.pk: q.options.first().pk for q in survey.questions.all()}
+        ),
     )
 
 
@@ -174,7 +178,12 @@ def test_every_page_is_the_owners_alone(bob_client, client, endpoint, active_sur
         WebhookEndpoint.objects.values_list("secret", "active", "url").get(),
         Delivery.objects.values_list("status", "attempts").get(),
     )
-    for method, url in _owner_only_urls(active_survey, endpoint, delivery):
+    urls = _owner_only_urls(active_survey, endpoint, delivery)
+    # Every integrations URL of an object is here (tests/creator/test_authorization.py).
+    routed = urls_of_objects(get_resolver().url_patterns)
+    routed = {name for name in routed if name.startswith("integrations:")}
+    assert {resolve(url).view_name for _, url in urls} == routed
+    for method, url in urls:
         data = {"url": "https://example.com/", "events": ["survey.closed"]}
         answered = getattr(bob_client, method)(url, data if method == "post" else None)
         assert answered.status_code == 404, url

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from integrations import client, policy, services
 from integrations.models import Attempt, WebhookEndpoint
 from surveys import services as surveys
+from surveys.answers import clean_answers
 
 from .conftest import deliver_everything, listen
 from .receiver import Receiver
@@ -219,7 +220,10 @@ def test_a_redirect_to_loopback_is_not_followed(settings, connections, active_su
             surveys.submit_response(
                 survey=active_survey,
                 token=uuid.uuid4().hex,
-                answers={q.pk: q.options.first().pk for q in active_survey.questions.all()},
+                answers=clean_answers(
+                    active_survey,
+                    {q.pk: q.options.first().pk for q in active_survey.questions.all()},
+                ),
             )
             deliver_everything()
         assert set(connections) == {"127.0.0.1"}

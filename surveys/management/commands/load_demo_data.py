@@ -9,6 +9,7 @@ from django.db import transaction
 
 from accounts.models import VerifiedEmail
 from surveys import services
+from surveys.answers import clean_answers
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "canvass-demo"
@@ -65,4 +66,6 @@ class Command(BaseCommand):
                     question.pk: question.kind_def.demo_answer(rng, weighted)
                     for question, weighted in structure
                 }
-                services.submit_response(survey=survey, token=uuid.uuid4().hex, answers=answers)
+                services.submit_response(
+                    survey=survey, token=uuid.uuid4().hex, answers=clean_answers(survey, answers)
+                )
