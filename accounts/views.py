@@ -13,9 +13,10 @@ from rest_framework.authtoken.models import Token
 from lib.proxy import client_ip
 from lib.ratelimit import too_many
 
+from . import services
 from .emails import read_verification_token, send_verification
 from .forms import EmailChangeForm, PasswordConfirmForm, RetentionForm, SignUpForm
-from .models import Preferences, VerifiedEmail, default_retention_days, email_is_verified
+from .models import default_retention_days, email_is_verified
 
 logger = logging.getLogger("canvass.accounts")
 
@@ -68,7 +69,7 @@ def verify_email(request, token):
         user = get_user_model().objects.filter(pk=user_id, email=email).first()
     if user is None:
         return render(request, "accounts/verify_failed.html", status=400)
-    VerifiedEmail.objects.update_or_create(user=user, defaults={"email": email})
+    services.confirm_email(user=user, email=email)
     messages.success(request, f"Thank you: {email} is confirmed.")
     return redirect("accounts:settings" if request.user == user else "accounts:login")
 
@@ -110,7 +111,7 @@ def retention(request):
     if not form.is_valid():
         return _settings_page(request, retention_form=form, status=400)
     days = form.cleaned_data["retention_days"]
-    Preferences.objects.update_or_create(user=request.user, defaults={"retention_days": days})
+    services.set_retention(user=request.user, days=days)
     messages.success(request, "Saved. New surveys start with this.")
     return redirect("accounts:settings")
 
@@ -119,15 +120,14 @@ def retention(request):
 @require_POST
 def api_token(request):
     """Create (or replace) the personal API token, or revoke it."""
-    Token.objects.filter(user=request.user).delete()
-    if request.POST.get("action") == "revoke":
+    revoke = request.POST.get("action") == "revoke"
+    services.replace_api_token(user=request.user, revoke=revoke)
+    if revoke:
         messages.success(request, "API token revoked: programs using it can no longer sign in.")
     else:
-        Token.objects.create(user=request.user)
         messages.success(
             request, "New API token created. The previous one, if any, stops working."
         )
-    logger.info("api token %s user=%s", request.POST.get("action", "create"), request.user.pk)
     return redirect("accounts:settings")
 
 
@@ -137,8 +137,7 @@ def change_email(request):
     form = EmailChangeForm(request.POST, user=request.user)
     if not form.is_valid():
         return _settings_page(request, email_form=form, status=400)
-    request.user.email = form.cleaned_data["email"]
-    request.user.save(update_fields=["email"])
+    services.change_email(user=request.user, email=form.cleaned_data["email"])
     send_verification(request, request.user)
     messages.success(
         request, f"Email changed. Confirm {request.user.email} with the link we sent."
@@ -152,8 +151,7 @@ def delete_account(request):
     if form.is_valid():
         user = request.user
         logout(request)
-        logger.info("account deleted user=%s", user.pk)
-        user.delete()
+        services.delete_account(user=user)
         messages.success(request, "Your account and all its surveys and responses are deleted.")
         return redirect("landing")
     # Through the relation, not the surveys app: surveys build on accounts, not around.

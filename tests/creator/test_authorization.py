@@ -1,9 +1,10 @@
 """Every creator URL, for someone who is not the alice: log-in redirect or 404, nothing changed."""
 
 import pytest
-from django.urls import reverse
+from django.urls import URLPattern, get_resolver, reverse
+from django.urls.converters import IntConverter
 
-from dbtools.factories import QuestionFactory, build_survey
+from dbtools.factories import QuestionFactory, add_photo_response, build_survey
 from surveys.models import Export, Question
 from tests.helpers import database_state
 
@@ -29,6 +30,7 @@ URLS = [
     ("surveys:close", "survey"),
     ("surveys:reopen", "survey"),
     ("surveys:closing", "survey"),
+    ("surveys:respondents", "survey"),
     ("surveys:duplicate", "survey"),
     ("surveys:delete", "survey"),
     ("surveys:question_create", "survey"),
@@ -42,7 +44,11 @@ URLS = [
     ("surveys:option_delete", "option"),
     ("surveys:option_move", "option", "up"),
     ("surveys:option_move", "option", "down"),
+    ("surveys:upload_download", "upload"),
+    ("surveys:upload_thumbnail", "upload"),
 ]
+# The creator URLs of an object that another file's matrix covers.
+COVERED_ELSEWHERE = {"integrations": "tests/webhooks/test_pages.py::_owner_only_urls"}
 
 
 CREATOR_URLS = [(name, kind, tuple(extra)) for name, kind, *extra in URLS]
@@ -68,7 +74,31 @@ def target(request, alice):
         "text_question": text_question,
         "option": question.options.last(),
         "export": Export.objects.create(survey=survey, format="csv"),
+        "upload": add_photo_response(alice),
     }
+
+
+def urls_of_objects(patterns, namespace=""):
+    """The names of the routes that take an object's id (an <int:...> in the path)."""
+    for pattern in patterns:
+        if isinstance(pattern, URLPattern):
+            converters = pattern.pattern.converters.values()
+            if any(isinstance(c, IntConverter) for c in converters):
+                yield f"{namespace}{pattern.name}"
+        else:
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from urls_of_objects(pattern.url_patterns, inner)
+
+
+def test_every_url_of_an_object_is_in_the_matrix():
+    """Built from the URL resolver: a new creator URL fails here until it is listed."""
+    routed = {
+        name
+        for name in urls_of_objects(get_resolver().url_patterns)
+        if name.split(":")[0] in ("surveys", "integrations")
+        and name.split(":")[0] not in COVERED_ELSEWHERE
+    }
+    assert routed - {name for name, *_ in URLS} == set()
 
 
 def url_for(target, name, kind, extra):
