@@ -42,7 +42,7 @@ class WebhookSerializer(ModelSerializer):
     def validate_url(self, url):
         try:
             policy.check_url(url)
-        except policy.Refused as exc:
+        except policy.AddressRefused as exc:
             raise serializers.ValidationError(exc.reason) from None
         return url
 

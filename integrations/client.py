@@ -72,7 +72,7 @@ def _connect(addresses, port, timeout):
         peer = ipaddress.ip_address(sock.getpeername()[0])
         if peer != address:  # never expected; the check is on what we really reached
             sock.close()
-            raise policy.Refused(f"connected to {peer}, not the checked {address}")
+            raise policy.AddressRefused(f"connected to {peer}, not the checked {address}")
         return sock
     raise error
 
@@ -88,7 +88,7 @@ def post(url, body, headers):
     try:
         scheme, host, port, path = policy.check_url(url)
         addresses = policy.resolve(host, port)
-    except policy.Refused as exc:
+    except policy.AddressRefused as exc:
         return result("blocked", detail=exc.reason)
     except LookupError as exc:
         return result("dns", detail=str(exc))
@@ -123,7 +123,7 @@ def post(url, body, headers):
             detail = f"the answer was cut off after {timeout} s" if deadline.expired else ""
             outcome = "success" if 200 <= response.status < 300 else "status"
             return result(outcome, status_code=response.status, excerpt=excerpt, detail=detail)
-        except policy.Refused as exc:
+        except policy.AddressRefused as exc:
             return result("blocked", detail=exc.reason)
         except ssl.SSLError as exc:
             return result("tls", detail=str(exc.reason or exc))

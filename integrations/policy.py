@@ -22,6 +22,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from surveys.errors import Refused
+
 # Addresses no public service answers on that `ipaddress` counts as global: the 6to4
 # relays' anycast (deprecated), which relays to whatever address a packet names.
 NEVER = [ipaddress.ip_network("192.88.99.0/24")]
@@ -42,12 +44,13 @@ KINDS = (
 )
 
 
-class Refused(Exception):
-    """The policy forbids this target; `reason` says why, for the delivery log."""
+class AddressRefused(Refused):
+    """The policy forbids this target; `reason` (the message) says why, for the person
+    adding the endpoint and for the delivery log."""
 
-    def __init__(self, reason):
-        super().__init__(reason)
-        self.reason = reason
+    @property
+    def reason(self):
+        return self.message
 
 
 def _allowed_networks():
@@ -112,21 +115,21 @@ def forbidden_address(address):
 
 
 def check_url(url):
-    """(scheme, host, port, path with query) of a URL webhooks may be sent to, or Refused.
+    """(scheme, host, port, path with query) of a URL webhooks may be sent to, or AddressRefused.
     Checks what can be checked without resolving the name."""
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http"):
-        raise Refused("Use an https:// address.")
+        raise AddressRefused("Use an https:// address.")
     if parts.scheme == "http" and not settings.WEBHOOK_ALLOW_HTTP:
-        raise Refused("Use an https:// address: this site sends webhooks over HTTPS only.")
+        raise AddressRefused("Use an https:// address: this site sends webhooks over HTTPS only.")
     if parts.username or parts.password:
-        raise Refused("Leave the user name and password out of the address.")
+        raise AddressRefused("Leave the user name and password out of the address.")
     try:
         host, port = parts.hostname, parts.port
     except ValueError:
-        raise Refused("That address's port is not a number.") from None
+        raise AddressRefused("That address's port is not a number.") from None
     if not host:
-        raise Refused("The address has no host name.")
+        raise AddressRefused("The address has no host name.")
     port = port or (443 if parts.scheme == "https" else 80)
     try:
         literal = ipaddress.ip_address(host)
@@ -135,13 +138,13 @@ def check_url(url):
     if literal is not None and not host_allowed(host, port):
         reason = forbidden_address(literal)
         if reason:
-            raise Refused(f"Webhooks can't be sent there: {reason}.")
+            raise AddressRefused(f"Webhooks can't be sent there: {reason}.")
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return parts.scheme, host, port, path
 
 
 def resolve(host, port):
-    """The addresses `host` resolves to, every one of them allowed, or Refused; LookupError
+    """The addresses `host` resolves to, every one of them allowed, or AddressRefused; LookupError
     if it resolves to nothing. Hosts the operator allowed by name (on that port) are
     resolved but not checked."""
     try:
@@ -153,5 +156,7 @@ def resolve(host, port):
         for address in addresses:
             reason = forbidden_address(address)
             if reason:
-                raise Refused(f"Webhooks can't be sent there: {reason} ({host} resolves to it).")
+                raise AddressRefused(
+                    f"Webhooks can't be sent there: {reason} ({host} resolves to it)."
+                )
     return addresses

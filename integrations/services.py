@@ -74,7 +74,7 @@ def _clean_endpoint(url, events, *, resolve=True):
         _, host, port, _ = policy.check_url(url)
         if resolve:
             policy.resolve(host, port)
-    except policy.Refused as exc:
+    except policy.AddressRefused as exc:
         errors["url"] = exc.reason
     except LookupError as exc:
         errors["url"] = f"{exc}: check the address."

@@ -184,10 +184,10 @@ def test_a_name_is_resolved_when_added_and_when_changed(
 
 def test_https_is_required_unless_the_operator_allows_http(settings):
     settings.WEBHOOK_ALLOW_HTTP = False
-    with pytest.raises(policy.Refused, match="https://"):
+    with pytest.raises(policy.AddressRefused, match="https://"):
         policy.check_url("http://hooks.example.com/")
     for bad in ("ftp://example.com/", "https://user:pw@example.com/", "https:///x"):
-        with pytest.raises(policy.Refused):
+        with pytest.raises(policy.AddressRefused):
             policy.check_url(bad)
     assert policy.check_url("https://example.com:8443/in?x=1") == (
         "https",
