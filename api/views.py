@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 
 from lib.http import body_too_large
 from lib.proxy import client_ip
-from surveys import services
+from surveys import responses, services, tasks
 from surveys.access import survey_for_takers, too_many_submissions
 from surveys.answers import clean_answers
 from surveys.exports import file_response
@@ -168,7 +168,7 @@ class SurveyViewSet(viewsets.ModelViewSet):
             return self.get_paginated_response(exports.data)
         serializer = ExportSerializer(data=request.data, context=context)
         serializer.is_valid(raise_exception=True)
-        export, created = services.start_export(
+        export, created = tasks.start_export(
             survey=survey, format=serializer.validated_data["format"]
         )
         return Response(
@@ -331,7 +331,7 @@ class PublicSubmitView(APIView):
         serializer.is_valid(raise_exception=True)
         try:
             answers = clean_answers(survey, serializer.validated_data["answers"])
-            submission, created = services.submit_response(
+            submission, created = responses.submit_response(
                 survey=survey, token=f"api:{key}", answers=answers
             )
         except DjangoValidationError as exc:

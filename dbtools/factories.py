@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from factory.django import DjangoModelFactory, Password
 
 from dbtools.seed import PASSWORD
-from surveys import tallies
+from surveys import responses, tallies
 from surveys.answers import clean_answers
 from surveys.kinds import FILE_KINDS, KINDS
 from surveys.models import Answer, Option, Question, Submission, Survey, Upload
@@ -96,11 +96,10 @@ def answer_for(question, n):
 
 def add_mixed_submissions(survey, count):
     """`count` submissions answering every question, through submit_response."""
-    from surveys import services
 
     questions = list(survey.questions.prefetch_related("options"))
     for n in range(count):
-        services.submit_response(
+        responses.submit_response(
             survey=survey,
             token=uuid.uuid4().hex,
             answers=clean_answers(
@@ -137,7 +136,7 @@ def add_photo_response(owner, name="photo.png"):
     services.publish_survey(survey=survey)
     photo = question.kind_def.sample_answer(question, 0)
     photo.name = name
-    submission, _ = services.submit_response(
+    submission, _ = responses.submit_response(
         survey=survey,
         token=f"photo-{uuid.uuid4().hex}",
         answers=clean_answers(survey, {question.pk: photo}),

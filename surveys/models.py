@@ -39,6 +39,11 @@ class SurveyQuerySet(models.QuerySet):
         """Surveys takers can reach by their link: drafts are as unknown as a wrong token."""
         return self.exclude(status=Survey.Status.DRAFT)
 
+    def locked(self, survey):
+        """`survey`'s row, locked for this transaction, as it is now: every change to a
+        survey, its structure and its counted responses takes this lock first."""
+        return self.select_for_update().get(pk=survey.pk)
+
     def with_submission_counts(self):
         # Explicit order: Django leaves Meta.ordering out of GROUP BY queries.
         return self.annotate(num_submissions=Coalesce(Sum("tallies__count"), 0)).order_by(
@@ -268,7 +273,7 @@ class Submission(models.Model):
     # Issued with the answer form and stored with the submission: a replay or a second
     # click carries the same token and so can't store a second submission.
     token = models.CharField(max_length=64)
-    # The time is set by services.submit_response (to the day only if the survey says so).
+    # The time is set by responses.submit_response (to the day only if the survey says so).
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
     # The receipt (surveys/receipts.py), given by submit_response: a code to quote, and

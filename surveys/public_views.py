@@ -21,7 +21,7 @@ from lib.http import body_too_large
 from lib.proxy import client_ip
 from lib.ratelimit import too_many
 
-from . import services, tasks
+from . import responses, tasks
 from .access import (
     response_behind_receipt,
     survey_behind_link,
@@ -134,7 +134,7 @@ def answer(request, survey):
         form.check_tampering()
         if not form.is_valid():
             return _render_form(request, survey, form)
-        submission, created = services.submit_response(
+        submission, created = responses.submit_response(
             survey=survey, token=form.token, answers=form.answers
         )
     except (TamperedForm, ValidationError) as exc:
@@ -298,7 +298,7 @@ def receipt_edit(request, submission, link):
             raise TamperedForm("the form of another response")
         if not form.is_valid():
             return render(request, "surveys/public/receipt_edit.html", {**context, "form": form})
-        services.edit_response(submission=submission, answers=form.answers)
+        responses.edit_response(submission=submission, answers=form.answers)
     except (TamperedForm, ValidationError) as exc:
         logger.warning("rejected edit submission=%s reason=%s", submission.pk, exc)
         form = AnswerForm.for_response(submission, questions=questions)
@@ -319,7 +319,7 @@ def receipt_withdraw(request, submission, link):
         return render(
             request, "surveys/public/receipt_withdraw.html", {"survey": survey, "link": link}
         )
-    services.withdraw_response(submission=submission)
+    responses.withdraw_response(submission=submission)
     return render(request, "surveys/public/withdrawn.html", {"survey": survey})
 
 

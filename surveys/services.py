@@ -1,51 +1,37 @@
-"""Every write, with its rules. Views, the API and commands call these and nothing else to
-change surveys, questions, options and submissions.
+"""The creator's writes, with their rules: surveys, their questions and options, and their
+lifecycle (start, close, reopen, copies, versions). Views, the API and commands call these
+and nothing else to change them; a taker's response is surveys/responses.py's, an export
+surveys/tasks.py's.
 
 Each function is one transaction and takes keyword arguments only, so a call site reads as
 what it does. A refusal is an exception from surveys/errors.py carrying its message.
 """
 
-import hashlib
 import logging
-from collections import Counter
-from contextlib import contextmanager
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.files import File
-from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import default_retention_days, email_is_verified
-from lib.broker import publish
 
-from . import events, receipts, tallies
-from .answers import CleanedAnswers
+from . import events, tallies
 from .errors import (
-    EditsOff,
     LimitReached,
     NoOptions,
-    SurveyClosed,
     SurveyNotEditable,
     WrongStatus,
 )
-from .files import storage_name
 from .kinds import FILE_KINDS
 from .models import (
-    Answer,
     Event,
-    Export,
     Option,
     Question,
-    Submission,
     Survey,
-    Upload,
     new_public_token,
-    private,
 )
 from .signals import version_created
 from .structure import questions_with_options
@@ -90,18 +76,13 @@ def ensure_draft(survey):
         raise SurveyNotEditable(survey)
 
 
-def _lock(survey):
-    """The survey's row, locked for this transaction, as it is now."""
-    return Survey.objects.select_for_update().get(pk=survey.pk)
-
-
 def _lock_draft(survey):
     """Lock the survey row for this transaction and check it is still a draft.
 
     Structure edits and publishing take the same lock, so an option can't slip in while
     the survey is being started.
     """
-    locked = _lock(survey)
+    locked = Survey.objects.locked(survey)
     ensure_draft(locked)
     return locked
 
@@ -165,7 +146,7 @@ def update_survey(*, survey, **changes):
     if unknown:
         raise TypeError(f"not survey settings: {sorted(unknown)}")
     _check_settings(changes)
-    _lock(survey)
+    Survey.objects.locked(survey)
     for name, value in changes.items():
         setattr(survey, name, value)
     survey.save(update_fields=[*changes, "updated_at"])
@@ -175,7 +156,7 @@ def update_survey(*, survey, **changes):
 @transaction.atomic
 def delete_survey(*, survey):
     """The survey, its questions, options and every response, for good."""
-    _lock(survey)
+    Survey.objects.locked(survey)
     pk, responses = survey.pk, tallies.submission_count(survey)
     survey.delete()
     logger.info("survey deleted survey=%s owner=%s responses=%s", pk, survey.owner_id, responses)
@@ -288,7 +269,7 @@ def delete_option(*, option):
 @transaction.atomic
 def publish_survey(*, survey):
     """Start a draft survey so takers can answer it. Raises ValidationError if incomplete."""
-    locked = _lock(survey)
+    locked = Survey.objects.locked(survey)
     if not locked.is_draft:
         raise WrongStatus("This survey has already started.")
     problems = publish_problems(questions_with_options(locked))
@@ -330,7 +311,7 @@ def _take_over_link(previous):
 
 @transaction.atomic
 def close_survey(*, survey):
-    if not _lock(survey).is_active:
+    if not Survey.objects.locked(survey).is_active:
         raise WrongStatus("Only a running survey can be closed.")
     survey.status = Survey.Status.CLOSED
     survey.closed_at = timezone.now()
@@ -342,7 +323,7 @@ def close_survey(*, survey):
 @transaction.atomic
 def reopen_survey(*, survey):
     """A closed survey takes answers again; a close date already past is cleared."""
-    if not _lock(survey).is_closed:
+    if not Survey.objects.locked(survey).is_closed:
         raise WrongStatus("Only a closed survey can be reopened.")
     survey.status = Survey.Status.ACTIVE
     survey.closed_at = None
@@ -383,7 +364,7 @@ def new_version(*, survey):
     """The draft in which a started survey's questions can change. Stored answers keep the
     questions they were given to; the draft takes over the public link when it starts.
     Asking again returns the draft already made."""
-    locked = _lock(survey)
+    locked = Survey.objects.locked(survey)
     if locked.is_draft or locked.later_version(started=True):
         # A draft is edited in place; a replaced version stays as it is.
         raise WrongStatus("Only the latest started version can get a new version.")
@@ -402,10 +383,9 @@ def new_version(*, survey):
     return draft
 
 
-# --- submissions ----------------------------------------------------------------------------
-
-
-def _close_by_rule(survey, reason):
+def close_by_rule(*, survey, reason):
+    """Close a running survey because one of its rules says so (a close date passed,
+    the response limit reached); nothing when it is closed already."""
     with transaction.atomic():
         closed = Survey.objects.filter(pk=survey.pk, status=Survey.Status.ACTIVE).update(
             status=Survey.Status.CLOSED, closed_at=timezone.now()
@@ -414,348 +394,3 @@ def _close_by_rule(survey, reason):
             events.record(survey, Event.Type.SURVEY_CLOSED, {"reason": reason})
     if closed:
         logger.info("survey closed automatically survey=%s reason=%s", survey.pk, reason)
-
-
-def _check_open(survey):
-    """Raise SurveyClosed unless `survey` takes answers now; a close date that has passed
-    closes it."""
-    if not survey.is_active:
-        raise SurveyClosed(survey)
-    if survey.closes_at and timezone.now() >= survey.closes_at:
-        _close_by_rule(survey, "close date reached")
-        raise SurveyClosed(survey)
-
-
-def _limit_reached(survey):
-    """Whether a limited survey is full. Only limited surveys pay for this row lock: it
-    makes the limit exact by letting one submission at a time count and insert."""
-    _lock(survey)
-    return tallies.submission_count(survey) >= survey.max_responses
-
-
-def _check_cleaned(survey, answers):
-    """The services store answers cleaned once, by clean_answers, for this survey."""
-    if not isinstance(answers, CleanedAnswers):
-        raise TypeError("answers are stored only as surveys.answers.clean_answers made them")
-    if answers.survey_pk != survey.pk:
-        raise ValidationError("The answers are for another survey.", code="mismatch")
-    return answers.values
-
-
-def _answer_rows(submission, cleaned):
-    for question, value in cleaned.items():
-        for fields in question.kind_def.answer_rows(value):
-            yield Answer(submission=submission, question_id=question.pk, **fields)
-
-
-def _store_answers(submission, cleaned, written):
-    """Insert the Answer rows of `cleaned`, and for file questions save each file (and
-    thumbnail) to private storage with its Upload row; `written` collects the storage
-    names, so the caller can delete them if the transaction fails. The saved answers."""
-    rows = list(_answer_rows(submission, cleaned))
-    Answer.objects.bulk_create(rows)
-    files = {question.pk: value for question, value in cleaned.items() if question.kind_def.files}
-    uploads = []
-    for answer in rows:
-        if answer.question_id not in files:
-            continue
-        received = files[answer.question_id]
-        upload = Upload(
-            answer=answer,
-            content_type=received.content_type,
-            size=len(received.content),
-            sent_size=received.sent_size,
-        )
-        name = storage_name(submission.survey_id, received)
-        written.append(private.save(name, ContentFile(received.content)))
-        upload.file.name = written[-1]
-        if received.thumbnail:
-            name = storage_name(submission.survey_id, received, thumbnail=True)
-            written.append(private.save(name, ContentFile(received.thumbnail)))
-            upload.thumbnail.name = written[-1]
-        uploads.append(upload)
-    Upload.objects.bulk_create(uploads)
-    return rows
-
-
-@contextmanager
-def _files_dropped_on_failure():
-    """Yields a list for the storage names a block writes; if the block fails (its
-    transaction rolled back), they are deleted: no file without its answer."""
-    written = []
-    try:
-        yield written
-    except BaseException:
-        for name in written:
-            private.delete(name)
-        raise
-
-
-def submit_response(*, survey, token, answers):
-    """Store one taker's answers exactly once.
-
-    `answers` are CleanedAnswers (surveys/answers.py): cleaned once against the survey's
-    structure, never again here. Returns (submission, created): a new submission carries
-    `receipt_secret`, the secret of its receipt link (surveys/receipts.py), which is not
-    stored; a replay of a token already stored returns the stored submission and
-    created=False, whether the first request finished long ago or is committing in
-    parallel right now. Raises SurveyClosed when it takes no answers.
-    """
-    _check_open(survey)
-    cleaned = _check_cleaned(survey, answers)
-    try:
-        with _files_dropped_on_failure() as written, transaction.atomic():
-            if survey.max_responses is not None and _limit_reached(survey):
-                existing = Submission.objects.filter(survey=survey, token=token).first()
-                if existing is not None:
-                    return existing, False
-                _close_by_rule(survey, "response limit reached")
-                full = True
-            else:
-                full = False
-                code, secret = receipts.new_receipt()
-                submission = Submission.objects.create(
-                    survey=survey,
-                    token=token,
-                    created_at=_moment(survey),
-                    receipt_code=code,
-                    receipt_hash=receipts.digest(secret),
-                )
-                submission.receipt_secret = secret  # for the taker's receipt; never stored
-                rows = _store_answers(submission, cleaned, written)
-                tallies.count_submission(
-                    survey.pk,
-                    question_ids=[question.pk for question in cleaned],
-                    option_ids=[row.option_id for row in rows if row.option_id],
-                )
-                events.record(
-                    survey,
-                    Event.Type.RESPONSE_SUBMITTED,
-                    lambda: events.response_data(submission, rows),
-                )
-    except IntegrityError:
-        # The unique (survey, token) constraint fired: this exact submission is stored.
-        existing = Submission.objects.filter(survey=survey, token=token).first()
-        if existing is None:
-            raise
-        logger.info("duplicate submission ignored survey=%s submission=%s", survey.pk, existing.pk)
-        return existing, False
-    if full:  # raised after the block, so closing the survey is committed
-        raise SurveyClosed(survey)
-    return submission, True
-
-
-# --- exports ----------------------------------------------------------------------------
-
-
-def start_export(*, survey, format):
-    """The survey's unfinished export, or a new one of `format` sent to a worker. Returns
-    (export, created). One unfinished export per survey: asking again returns the one
-    already under way, whatever its format."""
-    with transaction.atomic():
-        _lock(survey)
-        running = Export.objects.unfinished().filter(survey=survey).first()
-        if running is not None:
-            return running, False
-        export = Export.objects.create(
-            survey=survey, format=format, rows_total=tallies.submission_count(survey)
-        )
-        logger.info("export queued export=%s survey=%s format=%s", export.pk, survey.pk, format)
-        # Sent once the row is committed, so the worker finds it; in-process without a
-        # broker (the export is then built before this returns).
-        transaction.on_commit(lambda: _send_export(export.pk))
-    export.refresh_from_db()
-    return export, True
-
-
-def _send_export(export_id):
-    from .tasks import build_export
-
-    if not publish(build_export, export_id):  # the broker is failing: the sweeper sends it
-        logger.error("export not sent to a worker export=%s", export_id)
-
-
-@transaction.atomic
-def claim_export(*, export_id):
-    """Mark an export as being built, for the worker that will build it; None when it is
-    gone or finished already (a task delivered twice does nothing the second time)."""
-    export = Export.objects.select_for_update().filter(pk=export_id).first()
-    if export is None or not export.is_unfinished:
-        return None
-    export.status = Export.Status.RUNNING
-    export.rows_done = 0
-    export.attempts += 1
-    export.save(update_fields=["status", "rows_done", "attempts", "updated_at"])
-    return export
-
-
-def report_export_progress(*, export_id, rows_done):
-    """Progress of a running export; also shows the sweeper the export is alive."""
-    Export.objects.filter(pk=export_id, status=Export.Status.RUNNING).update(
-        rows_done=rows_done, updated_at=timezone.now()
-    )
-
-
-def finish_export(*, export_id, file, rows_done):
-    """Store the built `file` (an open temporary file) and mark the export ready. If
-    another run finished it first, this one's file is dropped: one file per export."""
-    with transaction.atomic():
-        export = Export.objects.select_for_update().filter(pk=export_id).first()
-        if export is None or not export.is_unfinished:
-            return None
-        digest = hashlib.sha256()
-        while chunk := file.read(1024 * 1024):
-            digest.update(chunk)
-        file.seek(0)
-        name = f"exports/{export.survey_id}/{export.pk}.{export.format}"
-        export.file.save(name, File(file), save=False)
-        now = timezone.now()
-        export.status = Export.Status.DONE
-        export.rows_done = rows_done
-        export.size = export.file.size
-        export.sha256 = digest.hexdigest()
-        export.finished_at = now
-        export.expires_at = now + timedelta(hours=settings.EXPORT_KEEP_HOURS)
-        export.save()
-    logger.info(
-        "export done export=%s survey=%s rows=%s bytes=%s attempts=%s",
-        export.pk, export.survey_id, rows_done, export.size, export.attempts,
-    )  # fmt: skip
-    return export
-
-
-def fail_export(*, export_id, reason):
-    updated = Export.objects.filter(pk=export_id).exclude(status=Export.Status.DONE)
-    updated.update(status=Export.Status.FAILED, error=reason[:300], finished_at=timezone.now())
-    logger.error("export failed export=%s reason=%s", export_id, reason)
-
-
-def delete_export(*, export):
-    """The export and its file (surveys/signals.py deletes the file once committed)."""
-    pk = export.pk
-    export.delete()
-    logger.info("export deleted export=%s survey=%s", pk, export.survey_id)
-
-
-# --- respondents ------------------------------------------------------------------------
-
-
-def _moment(survey):
-    """Now, or today's midnight (UTC) for a survey that records the day only."""
-    now = timezone.now()
-    if survey.record_day_only:
-        return now.replace(hour=0, minute=0, second=0, microsecond=0)
-    return now
-
-
-def _check_takes_edits(survey):
-    """Raise unless respondents may change their responses to `survey` now (as the
-    database has it: the survey may have closed since the page was shown)."""
-    survey.refresh_from_db(fields=["status", "closes_at", "respondents_can_edit"])
-    if not survey.respondents_can_edit:
-        raise EditsOff(survey)
-    _check_open(survey)
-
-
-def _lock_response(submission):
-    """The submission's row, locked for this transaction; Submission.DoesNotExist once it
-    was withdrawn (by a request that got there first)."""
-    return Submission.objects.select_for_update().get(pk=submission.pk)
-
-
-def _shift_tallies(survey, before, after, *, responses=0):
-    """Move the tallies from the answers `before` to the answers `after` (Answer rows)."""
-    questions = Counter({question: 1 for question in {a.question_id for a in after}})
-    questions.subtract({question: 1 for question in {a.question_id for a in before}})
-    options = Counter(a.option_id for a in after if a.option_id)
-    options.subtract(a.option_id for a in before if a.option_id)
-    tallies.adjust(survey.pk, responses=responses, questions=questions, options=options)
-
-
-def edit_response(*, submission, answers):
-    """Replace a respondent's answers (through their receipt link), under the same rules as
-    a new response, while the survey takes answers and its creator lets respondents change
-    them. `answers` are CleanedAnswers made with the response's stored files as `kept`: a
-    file question left out keeps its stored file; a new file replaces it. Raises
-    SurveyClosed, EditsOff, ValidationError or Submission.DoesNotExist."""
-    survey = submission.survey
-    _check_takes_edits(survey)  # outside the transaction: a passed close date closes it
-    cleaned, kept = _check_cleaned(survey, answers), answers.kept
-    with _files_dropped_on_failure() as written, transaction.atomic():
-        submission = _lock_response(submission)
-        before = list(submission.answers.all())
-        submission.answers.exclude(question__in=kept).delete()
-        rows = _store_answers(submission, cleaned, written)
-        rows += [answer for answer in before if answer.question_id in kept]
-        _shift_tallies(survey, before, rows)
-        submission.edited_at = _moment(survey)
-        submission.save(update_fields=["edited_at"])
-        events.record(
-            survey, Event.Type.RESPONSE_EDITED, lambda: events.response_data(submission, rows)
-        )
-    logger.info("response edited survey=%s submission=%s", survey.pk, submission.pk)
-    return submission
-
-
-@transaction.atomic
-def delete_response(*, submission, reason):
-    """Delete one response and take it out of the counts: withdrawn by its respondent, or
-    deleted by an operator (`reason` says which, for the log and the webhook)."""
-    survey = submission.survey
-    submission = _lock_response(submission)
-    before = list(submission.answers.all())
-    pk = submission.pk
-    submission.delete()
-    _shift_tallies(survey, before, [], responses=-1)
-    events.record(survey, Event.Type.RESPONSE_DELETED, {"id": pk, "reason": reason})
-    logger.info("response deleted survey=%s submission=%s reason=%s", survey.pk, pk, reason)
-
-
-def withdraw_response(*, submission):
-    """A respondent deletes their own response (receipt link): only while they could still
-    change it. Raises SurveyClosed, EditsOff or Submission.DoesNotExist."""
-    _check_takes_edits(submission.survey)
-    delete_response(submission=submission, reason="withdrawn")
-
-
-def purge_survey_responses(*, survey):
-    """Every response of `survey`, its exports and the events that carried its answers,
-    for good; the survey and its questions stay. Returns (responses, exports) deleted."""
-    with transaction.atomic():
-        survey = _lock(survey)
-        # The answers in one statement first: the submissions' cascade would go through
-        # them in batches of ids.
-        Answer.objects.filter(submission__survey=survey).delete()
-        _, deleted = Submission.objects.filter(survey=survey).delete()
-        responses = deleted.get(Submission._meta.label, 0)
-        exports = 0
-        for export in survey.exports.all():
-            delete_export(export=export)
-            exports += 1
-        Event.objects.filter(survey=survey, type__startswith="response.").delete()
-        tallies.rebuild([survey])
-    return responses, exports
-
-
-def purge_expired_responses(*, now=None, dry_run=False):
-    """Delete the responses of closed surveys whose retention has run out (see
-    purge_survey_responses). Returns [(survey, responses, exports)]; with dry_run, what
-    would go, deleting nothing."""
-    now = now or timezone.now()
-    closed = Survey.objects.filter(
-        status=Survey.Status.CLOSED, retention_days__isnull=False, closed_at__lte=now
-    ).order_by("pk")
-    purged = []
-    for survey in closed.iterator():
-        if survey.purge_at > now or not (survey.submissions.exists() or survey.exports.exists()):
-            continue
-        if dry_run:
-            counts = (survey.submissions.count(), survey.exports.count())
-        else:
-            counts = purge_survey_responses(survey=survey)
-            logger.info(
-                "responses purged survey=%s responses=%s exports=%s retention_days=%s",
-                survey.pk, *counts, survey.retention_days,
-            )  # fmt: skip
-        purged.append((survey, *counts))
-    return purged

@@ -1,6 +1,7 @@
 """Creator pages. Every view first fetches its object through surveys/access.py, so a
 foreign or unknown id is a 404 before anything else, even a wrong method, is said; every
-change goes through surveys/services.py, whose refusals carry the message shown."""
+change goes through surveys/services.py (or tasks.py for exports), whose refusals carry
+the message shown."""
 
 import io
 import logging
@@ -28,7 +29,7 @@ from django.utils.http import content_disposition_header, urlencode
 
 from lib.numbers import parse_id
 
-from . import exports, files, services, tallies
+from . import exports, files, services, tallies, tasks
 from .access import (
     export_for_owner,
     option_for_owner,
@@ -427,7 +428,7 @@ def export_start(request, survey):
     format = request.POST.get("format")
     if format not in Export.Format.values:
         return HttpResponseBadRequest("Choose CSV or XLSX.")
-    export, created = services.start_export(survey=survey, format=format)
+    export, created = tasks.start_export(survey=survey, format=format)
     if not created:
         messages.info(request, "An export of this survey is already under way: here it is.")
     return redirect("surveys:export_detail", export.pk)

@@ -9,6 +9,7 @@ from django.db import close_old_connections, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from surveys import responses
 from surveys.answers import clean_answers
 from surveys.models import Answer, Option, Question, Submission, Survey
 
@@ -144,7 +145,6 @@ def by_kind(survey):
 def submit_mixed(survey, **answers):
     """Submit to a mixed survey through the service: answers keyed by kind name; required
     ones not given get a default."""
-    from surveys import services
 
     Kind = Question.Kind
     q = by_kind(survey)
@@ -162,7 +162,7 @@ def submit_mixed(survey, **answers):
         if question.required and kind not in defaults
     }
     values = {**samples, **defaults, **{Kind(kind): value for kind, value in answers.items()}}
-    submission, _ = services.submit_response(
+    submission, _ = responses.submit_response(
         survey=survey,
         token=uuid.uuid4().hex,
         answers=clean_answers(survey, {q[kind].pk: value for kind, value in values.items()}),

@@ -1,6 +1,6 @@
 """File upload: the taker sends one file of a type the question allows, up to its size
 limit. surveys/files.py decides what is accepted and what is kept; the answer's text is
-the file's shown name and an Upload row holds the file (surveys/services.py stores it)."""
+the file's shown name and an Upload row holds the file (surveys/responses.py stores it)."""
 
 import io
 

@@ -8,7 +8,7 @@ from dbtools.factories import add_submissions, build_mixed_survey, build_survey
 from integrations import services as integrations
 from integrations.models import Attempt, Delivery, EmailNotification
 from integrations.services import unsubscribe_token
-from surveys import services
+from surveys import responses, tasks
 from surveys.answers import clean_answers
 from surveys.models import Export, Question, Survey
 
@@ -29,7 +29,7 @@ def site(alice):
     mixed_draft = build_mixed_survey(owner=alice, title="Every kind, draft")
     kinds = {q.kind: q for q in mixed.questions.prefetch_related("options")}
     for n in range(12):
-        services.submit_response(
+        responses.submit_response(
             survey=mixed,
             token=f"t{n}",
             answers=clean_answers(
@@ -45,7 +45,7 @@ def site(alice):
             ),
         )
     chose = kinds["single"].options.first().pk
-    done, _ = services.start_export(survey=active, format="csv")  # built in-process
+    done, _ = tasks.start_export(survey=active, format="csv")  # built in-process
     running = Export.objects.create(
         survey=mixed, format="xlsx", status="running", rows_total=12, rows_done=5
     )

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dbtools.factories import add_submissions
-from surveys import services, tasks
+from surveys import tasks
 from surveys.errors import ExportExpired
 from surveys.models import Export, Survey
 from tests.helpers import api_client, close_response, database_state
@@ -150,7 +150,7 @@ def test_a_bad_format_is_a_400(alice_client, big_survey):
 
 def done_export(survey, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        export, _ = services.start_export(survey=survey, format="csv")
+        export, _ = tasks.start_export(survey=survey, format="csv")
     export.refresh_from_db()
     assert export.file.storage.exists(export.file.name)
     return export

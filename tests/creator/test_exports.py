@@ -9,7 +9,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from dbtools.factories import OptionFactory, QuestionFactory, SurveyFactory, build_mixed_survey
-from surveys import services
+from surveys import responses
 from surveys.answers import clean_answers
 from surveys.exports import XLSX_CONTENT_TYPE
 from surveys.models import Question, Survey
@@ -39,7 +39,7 @@ def mixed(alice):
     q = {question.kind: question for question in survey.questions.prefetch_related("options")}
     first, second, third, _ = q[Kind.MULTIPLE].options.all()
     for n, text in enumerate(TEXTS):
-        services.submit_response(
+        responses.submit_response(
             survey=survey,
             token=f"t{n}",
             answers=clean_answers(
@@ -82,7 +82,7 @@ def test_csv_round_trip_neutralises_formulas_and_keeps_unicode(alice_client, ali
     survey.status = Survey.Status.ACTIVE
     survey.save()
     for n, option in enumerate(options):
-        services.submit_response(
+        responses.submit_response(
             survey=survey, token=f"t{n}", answers=clean_answers(survey, {question.pk: option.pk})
         )
 

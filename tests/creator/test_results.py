@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from dbtools.factories import build_mixed_survey
-from surveys import services, tallies
+from surveys import responses, tallies
 from surveys.answers import clean_answers
 from surveys.models import Answer, Option, Question, Submission
 from surveys.results import results_for
@@ -41,7 +41,7 @@ def test_results_show_counts_and_percentages(alice_client, active_survey):
     first, second = (list(q.options.all()) for q in active_survey.questions.all())
     # Question 1: three takers chose its first option, one its second; question 2: all its third.
     for n in range(4):
-        services.submit_response(
+        responses.submit_response(
             survey=active_survey,
             token=f"taker-{n}",
             answers=clean_answers(

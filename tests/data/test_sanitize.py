@@ -20,7 +20,7 @@ from dbtools.factories import PASSWORD, UserFactory, add_photo_response, build_m
 from dbtools.sanitize import INVENTORY, NOT_PERSONAL, sanitize
 from integrations import services as integrations
 from integrations.models import Attempt, Delivery, WebhookEndpoint
-from surveys import services
+from surveys import responses, tasks
 from surveys.answers import clean_answers
 from surveys.models import Answer, Question, Submission, Survey
 
@@ -85,7 +85,7 @@ def production_copy():
     survey.refresh_from_db()
     questions = {q.kind: q for q in survey.questions.prefetch_related("options")}
     Kind = Question.Kind
-    services.submit_response(
+    responses.submit_response(
         survey=survey,
         token="browser-token",
         answers=clean_answers(
@@ -100,7 +100,7 @@ def production_copy():
             },
         ),
     )
-    services.start_export(survey=survey, format="csv")  # built in-process
+    tasks.start_export(survey=survey, format="csv")  # built in-process
     add_photo_response(alice, name="alice.png")
     integrations.dispatch_events()
     Attempt.objects.create(

@@ -15,7 +15,7 @@ from django.urls import reverse
 from PIL import Image
 from rest_framework.test import APIClient
 
-from surveys import services, tallies
+from surveys import responses, services, tallies
 from surveys.answers import clean_answers
 from surveys.models import Answer, Question, Submission, Upload
 from surveys.results import stored_files as files_of
@@ -225,7 +225,7 @@ def test_a_failure_after_the_files_are_written_leaves_none(
     monkeypatch.setattr(tallies, "count_submission", broken)
     photo = SimpleUploadedFile("photo.jpg", jpeg(), "image/jpeg")
     with pytest.raises(RuntimeError):
-        services.submit_response(
+        responses.submit_response(
             survey=file_survey,
             token="t",
             answers=clean_answers(file_survey, {question(file_survey).pk: photo}),
@@ -326,7 +326,7 @@ def test_withdrawing_deleting_the_survey_or_the_account_deletes_the_files(
     send(client, file_survey, pdf(), name="b.pdf")
     assert len(stored_files(settings)) == 3
     with django_capture_on_commit_callbacks(execute=True):
-        services.delete_response(
+        responses.delete_response(
             submission=Upload.objects.get(content_type="image/jpeg").answer.submission,
             reason="withdrawn",
         )
@@ -354,13 +354,13 @@ def test_a_respondent_keeps_or_replaces_the_file_when_changing_answers(
     text = file_survey.questions.get(kind="short_text")
     kept = files_of(submission)
     note = clean_answers(file_survey, {text.pk: "now with a note"}, kept=kept)
-    services.edit_response(submission=submission, answers=note)
+    responses.edit_response(submission=submission, answers=note)
     assert Upload.objects.get().file.name == first  # left out: kept
     assert tallies.recount([file_survey]) == []
     replacement = SimpleUploadedFile("new.png", png(), "image/png")
     with django_capture_on_commit_callbacks(execute=True):
         answers = clean_answers(file_survey, {question(file_survey).pk: replacement}, kept=kept)
-        services.edit_response(submission=submission, answers=answers)
+        responses.edit_response(submission=submission, answers=answers)
     upload = Upload.objects.get()
     assert upload.answer.text == "new.png" and upload.file.name != first
     assert len(stored_files(settings)) == 2  # the new image and its thumbnail only

@@ -80,7 +80,7 @@ def test_a_failing_job_is_logged_and_the_others_still_run(settings, monkeypatch,
     def broken(**kwargs):
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr("surveys.services.purge_expired_responses", broken)
+    monkeypatch.setattr("surveys.responses.purge_expired_responses", broken)
     jobs = beat.scheduler()
     for entry in jobs.schedule.values():
         entry.last_run_at = timezone.now() - timedelta(days=7)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dbtools.factories import build_survey
-from surveys import services, tallies
+from surveys import responses, services, tallies
 from surveys.models import Answer, Event, Export, Submission, Survey
 from tests.helpers import answer_data, answer_url
 
@@ -70,7 +70,7 @@ def test_the_purge_removes_exactly_the_expired_responses_and_their_files(
         caplog.at_level(logging.INFO, logger="canvass.surveys"),
         django_capture_on_commit_callbacks(execute=True),  # files go once it commits
     ):
-        purged = services.purge_expired_responses()
+        purged = responses.purge_expired_responses()
     assert [(s.pk, responses, exports) for s, responses, exports in purged] == [(expired.pk, 2, 1)]
     assert not Submission.objects.filter(survey=expired).exists()
     assert not Answer.objects.filter(submission__survey=expired).exists()
@@ -81,7 +81,7 @@ def test_the_purge_removes_exactly_the_expired_responses_and_their_files(
         assert surveys["files"][other].file.storage.exists(surveys["files"][other].file.name)
     assert f"responses purged survey={expired.pk} responses=2 exports=1" in caplog.text
     assert Survey.objects.filter(pk=expired.pk).exists()  # the survey itself stays
-    assert services.purge_expired_responses() == []  # nothing left to do
+    assert responses.purge_expired_responses() == []  # nothing left to do
 
 
 def test_a_dry_run_says_what_would_go_and_deletes_nothing(surveys):
@@ -101,7 +101,7 @@ def test_the_purge_takes_the_events_that_carried_the_answers(client, alice):
     assert Event.objects.filter(survey=survey, type="response.submitted").count() == 1
     services.close_survey(survey=survey)
     closed_days_ago(survey, days=2, retention=1)
-    services.purge_expired_responses()
+    responses.purge_expired_responses()
     assert list(Event.objects.filter(survey=survey).values_list("type", flat=True)) == [
         "survey.closed"
     ]

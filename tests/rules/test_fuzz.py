@@ -36,7 +36,7 @@ from dbtools.factories import (
     build_mixed_survey,
 )
 from integrations import services as integrations
-from surveys import services
+from surveys import responses, tasks
 from surveys.answers import clean_answers
 from surveys.models import Question, Survey
 from surveys.receipts import signed_link
@@ -291,7 +291,7 @@ def world(db):
     alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
     survey = build_mixed_survey(owner=alice, status=Survey.Status.ACTIVE)
     add_mixed_submissions(survey, 3)
-    export, _ = services.start_export(survey=survey, format="csv")  # built in-process
+    export, _ = tasks.start_export(survey=survey, format="csv")  # built in-process
     draft = build_mixed_survey(owner=alice)
     draft_question = draft.questions.get(kind=Question.Kind.MULTIPLE)
     # Never contacted: nothing sends in these tests (WEBHOOK_SEND_IN_PROCESS is off).
@@ -299,7 +299,7 @@ def world(db):
         survey=survey, url="https://example.com/hooks", events=["response.submitted"]
     )
     questions = survey.questions.prefetch_related("options")
-    submission, _ = services.submit_response(
+    submission, _ = responses.submit_response(
         survey=survey,
         token="fuzzed-taker",
         answers=clean_answers(survey, {q.pk: answer_for(q, 0) for q in questions}),

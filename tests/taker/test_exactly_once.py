@@ -13,7 +13,7 @@ from django.db import connection
 from urllib3 import encode_multipart_formdata
 
 from dbtools.factories import answer_for, build_mixed_survey
-from surveys import services, tallies
+from surveys import responses, tallies
 from surveys.answers import clean_answers
 from surveys.models import Answer, Question, Submission, Survey
 from surveys.results import results_for
@@ -132,7 +132,7 @@ def test_service_called_twice_at_once_creates_one_submission(active_survey):
 
     def submit(_):
         try:
-            submission, created = services.submit_response(
+            submission, created = responses.submit_response(
                 survey=active_survey,
                 token="same-token",
                 answers=clean_answers(active_survey, choices),

@@ -6,7 +6,7 @@ import uuid
 import pytest
 from django.core.exceptions import ValidationError
 
-from surveys import errors, services, tallies
+from surveys import errors, responses, tallies
 from surveys.answers import clean_answers
 from surveys.models import (
     Answer,
@@ -37,18 +37,18 @@ def test_submit_requires_every_question_exactly_once(active_survey):
     choices = choices_for(active_survey)
     incomplete = dict(list(choices.items())[:1])
     with pytest.raises(ValidationError, match="Please answer this question"):
-        services.submit_response(
+        responses.submit_response(
             survey=active_survey,
             token=uuid.uuid4().hex,
             answers=clean_answers(active_survey, incomplete),
         )
     with pytest.raises(ValidationError):
-        services.submit_response(
+        responses.submit_response(
             survey=active_survey, token=uuid.uuid4().hex, answers=clean_answers(active_survey, {})
         )
     extra = {**choices, 10**9: 1}
     with pytest.raises(ValidationError):
-        services.submit_response(
+        responses.submit_response(
             survey=active_survey,
             token=uuid.uuid4().hex,
             answers=clean_answers(active_survey, extra),
@@ -61,7 +61,7 @@ def test_submit_refuses_an_option_of_another_question(active_survey):
     q1, q2 = choices
     swapped = {q1: choices[q2], q2: choices[q1]}
     with pytest.raises(ValidationError, match="not one of this question's options"):
-        services.submit_response(
+        responses.submit_response(
             survey=active_survey, token="x", answers=clean_answers(active_survey, swapped)
         )
     assert Submission.objects.count() == 0
@@ -70,19 +70,19 @@ def test_submit_refuses_an_option_of_another_question(active_survey):
 def test_submit_refuses_draft_and_closed(draft_survey, closed_survey):
     for survey in (draft_survey, closed_survey):
         with pytest.raises(errors.SurveyClosed):
-            services.submit_response(
+            responses.submit_response(
                 survey=survey, token="x", answers=clean_answers(survey, choices_for(survey))
             )
     assert Submission.objects.count() == 0
 
 
 def test_submit_twice_returns_the_first(active_survey):
-    first, created = services.submit_response(
+    first, created = responses.submit_response(
         survey=active_survey,
         token="once",
         answers=clean_answers(active_survey, choices_for(active_survey, 0)),
     )
-    again, created_again = services.submit_response(
+    again, created_again = responses.submit_response(
         survey=active_survey,
         token="once",
         answers=clean_answers(active_survey, choices_for(active_survey, 1)),
@@ -104,7 +104,7 @@ def test_a_failure_after_the_submission_row_leaves_nothing(active_survey, monkey
         monkeypatch.setattr(tallies, "count_submission", _boom)
     choices = {q.pk: q.options.first().pk for q in active_survey.questions.all()}
     with pytest.raises(Boom):
-        services.submit_response(
+        responses.submit_response(
             survey=active_survey, token="t", answers=clean_answers(active_survey, choices)
         )
     assert Submission.objects.count() == Answer.objects.count() == 0

@@ -15,12 +15,12 @@ SEED = ("setup_test_data", "--seed", "7", "--users", "2", "--surveys", "2", "--q
         "--options", "3", "--submissions", "150", "--no-progress")  # fmt: skip
 
 SUBMIT_ONE = """
-from surveys import services
+from surveys import responses
 from surveys.answers import clean_answers
 from surveys.models import Survey
 survey = Survey.objects.filter(status="active").order_by("pk").first()
 choices = {q.pk: q.options.first().pk for q in survey.questions.all()}
-submission, created = services.submit_response(
+submission, created = responses.submit_response(
     survey=survey, token="after-restore", answers=clean_answers(survey, choices)
 )
 print(submission.pk, created)

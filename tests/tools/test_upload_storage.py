@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from surveys import services
+from surveys import responses, services
 from surveys.answers import clean_answers
 from surveys.models import Upload
 from tests.helpers import close_response
@@ -53,7 +53,7 @@ def test_an_upload_lives_in_s3_and_goes_with_its_response(
     services.publish_survey(survey=survey)
     photo = io.BytesIO()
     Image.linear_gradient("L").resize((3000, 2000)).convert("RGB").save(photo, "JPEG")
-    submission, _ = services.submit_response(
+    submission, _ = responses.submit_response(
         survey=survey,
         token="t",
         answers=clean_answers(
@@ -74,5 +74,5 @@ def test_an_upload_lives_in_s3_and_goes_with_its_response(
     close_response(response)
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.delete_response(submission=submission, reason="withdrawn")
+        responses.delete_response(submission=submission, reason="withdrawn")
     assert keys(s3_storage) == []

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from integrations.models import Delivery, EmailNotification, WebhookEndpoint
-from surveys import services as surveys
+from surveys import responses
 from surveys.answers import clean_answers
 
 from .conftest import deliver_everything
@@ -15,7 +15,7 @@ from .receiver import Receiver
 
 
 def respond(survey):
-    surveys.submit_response(
+    responses.submit_response(
         survey=survey,
         token=uuid.uuid4().hex,
         answers=clean_answers(

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from integrations import services, tasks
 from integrations.models import Attempt, Delivery, WebhookEndpoint
+from surveys import responses
 from surveys import services as surveys
 from surveys.answers import clean_answers
 from surveys.models import Event
@@ -25,7 +26,7 @@ from .receiver import Receiver
 def submit(survey):
     questions = survey.questions.prefetch_related("options")
     answers = {q.pk: q.options.all()[0].pk for q in questions}
-    return surveys.submit_response(
+    return responses.submit_response(
         survey=survey, token=uuid.uuid4().hex, answers=clean_answers(survey, answers)
     )[0]
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from integrations import services, tasks
 from integrations.models import EmailNotification
-from surveys import services as surveys
+from surveys import responses
 from surveys.answers import clean_answers
 from surveys.models import Survey
 
@@ -34,7 +34,7 @@ def respond(survey, n=0):
     from dbtools.factories import answer_for
 
     questions = survey.questions.prefetch_related("options")
-    surveys.submit_response(
+    responses.submit_response(
         survey=survey,
         token=uuid.uuid4().hex,
         answers=clean_answers(survey, {q.pk: answer_for(q, n) for q in questions}),

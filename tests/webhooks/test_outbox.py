@@ -10,7 +10,7 @@ from django.conf import settings
 from djangorestframework_camel_case.util import camelize
 
 from integrations import services as integrations
-from surveys import events, services
+from surveys import events, responses, services
 from surveys.answers import clean_answers
 from surveys.models import Event, Submission, Survey
 from tests.helpers import answer_data, answer_url
@@ -21,7 +21,7 @@ from .conftest import listen
 def submit(survey, **overrides):
     questions = survey.questions.prefetch_related("options")
     answers = {q.pk: q.options.all()[0].pk for q in questions}
-    return services.submit_response(
+    return responses.submit_response(
         survey=survey, token=uuid.uuid4().hex, answers=clean_answers(survey, answers)
     )
 
@@ -33,7 +33,7 @@ def test_a_submission_writes_its_event_shaped_as_the_api_shows_the_response(
 
     listen(mixed_survey, receiver)
     questions = list(mixed_survey.questions.prefetch_related("options"))
-    services.submit_response(
+    responses.submit_response(
         survey=mixed_survey,
         token="t1",
         answers=clean_answers(
@@ -92,7 +92,7 @@ def test_refused_submissions_leave_no_event(endpoint, active_survey, closed_surv
     from surveys.errors import SurveyClosed
 
     with pytest.raises(ValidationError):
-        services.submit_response(
+        responses.submit_response(
             survey=active_survey, token="x", answers=clean_answers(active_survey, {})
         )
     listen(closed_survey, receiver)

@@ -8,7 +8,7 @@ from django.urls import get_resolver, resolve, reverse
 
 from integrations import views
 from integrations.models import Delivery, EmailNotification, WebhookEndpoint
-from surveys import services as surveys
+from surveys import responses
 from surveys.answers import clean_answers
 from tests.creator.test_authorization import urls_of_objects
 
@@ -17,7 +17,7 @@ from .receiver import Receiver
 
 
 def respond(survey):
-    surveys.submit_response(
+    responses.submit_response(
         survey=survey,
         token=uuid.uuid4().hex,
         answers=clean_answers(

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 
 from integrations import client, policy, services
 from integrations.models import Attempt, WebhookEndpoint
-from surveys import services as surveys
+from surveys import responses
 from surveys.answers import clean_answers
 
 from .conftest import deliver_everything, listen
@@ -217,7 +217,7 @@ def test_a_redirect_to_loopback_is_not_followed(settings, connections, active_su
     for target in ("http://127.0.0.2:8080/admin", "http://169.254.169.254/latest/"):
         with Receiver(script=[("redirect", target)]) as receiver:
             endpoint = listen(active_survey, receiver)
-            surveys.submit_response(
+            responses.submit_response(
                 survey=active_survey,
                 token=uuid.uuid4().hex,
                 answers=clean_answers(

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from surveys import services
+from surveys import responses
 
 from .find_response import response_by_code
 
@@ -28,5 +28,5 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write(f"Would delete {what}.")
             return
-        services.delete_response(submission=submission, reason="deleted by an operator")
+        responses.delete_response(submission=submission, reason="deleted by an operator")
         self.stdout.write(f"Deleted {what}.")

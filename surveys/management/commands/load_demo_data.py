@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import VerifiedEmail
-from surveys import services
+from surveys import responses, services
 from surveys.answers import clean_answers
 
 DEMO_USERNAME = "demo"
@@ -66,6 +66,6 @@ class Command(BaseCommand):
                     question.pk: question.kind_def.demo_answer(rng, weighted)
                     for question, weighted in structure
                 }
-                services.submit_response(
+                responses.submit_response(
                     survey=survey, token=uuid.uuid4().hex, answers=clean_answers(survey, answers)
                 )

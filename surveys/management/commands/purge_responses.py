@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from surveys import services
+from surveys import responses
 
 
 class Command(BaseCommand):
@@ -15,11 +15,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, dry_run, **options):
-        purged = services.purge_expired_responses(dry_run=dry_run)
+        purged = responses.purge_expired_responses(dry_run=dry_run)
         verb = "Would delete" if dry_run else "Deleted"
-        for survey, responses, exports in purged:
+        for survey, count, exports in purged:
             self.stdout.write(
-                f"{verb} {responses} responses and {exports} exports of survey {survey.pk} "
+                f"{verb} {count} responses and {exports} exports of survey {survey.pk} "
                 f"“{survey.title}” (closed {survey.closed_at:%Y-%m-%d}, kept "
                 f"{survey.retention_days} days)."
             )
