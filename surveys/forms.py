@@ -236,7 +236,10 @@ class AnswerForm(forms.Form):
         for key in self.data:
             question = self.questions.get(key)
             if question is not None and question.kind_def.files:
-                raise TamperedForm(f"text sent for the file question {key!r}")
+                # A browser sends a file input left empty as an empty text field.
+                if any(value != "" for value in self.data.getlist(key)):
+                    raise TamperedForm(f"text sent for the file question {key!r}")
+                continue
             if key in per_option:
                 if len(self.data.getlist(key)) > 1:
                     raise TamperedForm(f"several answers for {key!r}")

@@ -87,6 +87,26 @@ def send(client, survey, content, name="photo.jpg", content_type="image/jpeg", *
     )
 
 
+def test_an_optional_file_left_empty_is_what_a_browser_sends(alice):
+    """A browser posts a file input left empty as an empty text part; anything else in
+    that part is tampering. The every-kind survey's browser test found the 400."""
+    survey = services.create_survey(owner=alice, title="Optional photo")
+    photo = services.add_question(survey=survey, prompt="Photo?", kind="file", required=False)
+    note = services.add_question(survey=survey, prompt="Note", kind="short_text")
+    services.publish_survey(survey=survey)
+
+    def post(value):
+        client = Client()
+        token = client.get(answer_url(survey)).context["form"].initial["token"]
+        data = {"token": token, f"q_{photo.pk}": value, f"q_{note.pk}": "hello"}
+        return client.post(answer_url(survey), data)
+
+    assert post("").status_code == 302
+    assert Submission.objects.count() == 1 and Upload.objects.count() == 0
+    assert post("photo.jpg").status_code == 400
+    assert Submission.objects.count() == 1
+
+
 def read(field):
     with field.open("rb") as file:
         return file.read()
