@@ -144,6 +144,12 @@ class Kind:
         return cells[0]
 
 
+def rotated_options(question, n):
+    """The question's option ids, the `n`th first: varied samples for the factories."""
+    options = [o.pk for o in question.options.all()]
+    return options[n % len(options) :] + options[: n % len(options)]
+
+
 def check_range(question, low, high):
     """{high: why}, when both ends of a range are set and the lowest is above the highest."""
     lowest, highest = getattr(question, low), getattr(question, high)

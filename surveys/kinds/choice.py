@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from ..summaries import Bar, Summary, percent
-from .base import Kind, Setting, check_range, tampered
+from .base import Kind, Setting, check_range, rotated_options, tampered
 
 MIN_OPTIONS = 2  # a choice needs something to choose between
 
@@ -22,11 +22,7 @@ class Choice(Kind):
         return pk
 
     def sample_answer(self, question, n):
-        return self._sample_pks(question, n)[0]
-
-    def _sample_pks(self, question, n):
-        options = [o.pk for o in question.options.all()]
-        return options[n % len(options) :] + options[: n % len(options)]
+        return rotated_options(question, n)[0]
 
     def publish_problems(self, question, options):
         if options < MIN_OPTIONS:
@@ -92,7 +88,7 @@ class MultipleChoice(Choice):
         return check_range(question, "min_choices", "max_choices")
 
     def sample_answer(self, question, n):
-        return sorted(self._sample_pks(question, n)[:2])
+        return sorted(rotated_options(question, n)[:2])
 
     def limits(self, question):
         low, high = question.min_choices, question.max_choices

@@ -9,7 +9,14 @@ that fill in the same selects.
 from django.core.exceptions import ValidationError
 
 from ..summaries import Bar, RowSummary, Summary, mean_of, percent
-from .base import Kind, PerOptionField, per_option_rows, small_number, tampered
+from .base import (
+    Kind,
+    PerOptionField,
+    per_option_rows,
+    rotated_options,
+    small_number,
+    tampered,
+)
 from .choice import MIN_OPTIONS
 
 
@@ -100,8 +107,7 @@ class Ranking(Kind):
         return "; ".join(f"{n}. {text}" for n, text in enumerate(cells, start=1) if text)
 
     def sample_answer(self, question, n):
-        options = [o.pk for o in question.options.all()]
-        return options[n % len(options) :] + options[: n % len(options)]
+        return rotated_options(question, n)
 
     def demo_answer(self, rng, options):
         pks, weights = zip(*options, strict=True)
