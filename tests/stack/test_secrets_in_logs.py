@@ -41,7 +41,8 @@ def test_no_secret_link_reaches_any_log(stack, demo_token):
     # off (Not Found), and made-up unsubscribe, confirmation and reset links.
     stranger = Browser(stack.url)
     assert stranger.post(f"{path}edit/", {"q": "x"}).status == 403
-    assert stranger.get(f"/r/{link[:-1]}A/").status == 404
+    one_off = link[:-1] + ("A" if link[-1] != "A" else "B")
+    assert stranger.get(f"/r/{one_off}/").status == 404
     assert stranger.get(f"/notifications/unsubscribe/{made_up['unsubscribe']}/").status == 400
     stranger.get(f"/accounts/verify/{made_up['verify']}/")
     stranger.get(f"/accounts/reset/MQ/{made_up['reset']}/")
