@@ -109,6 +109,11 @@ def ask_reset(client, email):
     return client.post(RESET, {"email": email})
 
 
+def one_letter_off(text):
+    """`text` with its last letter changed: a tampered token or link that really differs."""
+    return text[:-1] + ("A" if text[-1] != "A" else "B")
+
+
 def link_in(message):
     """The site path of the link in an email."""
     return re.search(r"https?://testserver(/\S+)", message.body).group(1)

@@ -20,6 +20,7 @@ from tests.helpers import (
     api_answers,
     api_submit,
     database_state,
+    one_letter_off,
     row_counts,
 )
 
@@ -70,8 +71,8 @@ def test_the_link_shows_its_own_response_and_no_other(client, active_survey):
 @pytest.mark.parametrize(
     "tamper",
     [
-        lambda secret, sig: f"{secret[:-1]}{'A' if secret[-1] != 'A' else 'B'}:{sig}",
-        lambda secret, sig: f"{secret}:{sig[:-1]}{'A' if sig[-1] != 'A' else 'B'}",
+        lambda secret, sig: f"{one_letter_off(secret)}:{sig}",
+        lambda secret, sig: f"{secret}:{one_letter_off(sig)}",
         lambda secret, sig: secret,
         lambda secret, sig: "1",
     ],
