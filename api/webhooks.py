@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from integrations import policy, services, tasks
+from integrations import policy, services
 from integrations.models import Attempt, Delivery, EmailNotification, WebhookEndpoint
 from surveys.models import Survey
 
@@ -203,13 +203,10 @@ class WebhookViewSet(
         return WebhookEndpoint.objects.owned_by(self.request.user)
 
     def perform_update(self, serializer):
-        resumed = serializer.validated_data.get("active") and not serializer.instance.active
         try:
             services.update_endpoint(endpoint=serializer.instance, **serializer.validated_data)
         except DjangoValidationError as exc:
             raise _refused(exc) from None
-        if resumed:
-            tasks.send_soon()
 
     def perform_destroy(self, endpoint):
         services.delete_endpoint(endpoint=endpoint)
@@ -227,7 +224,6 @@ class WebhookViewSet(
     def test(self, request, pk=None):
         """Send a test event to this endpoint; its delivery shows how it went."""
         delivery_id = services.send_test_event(endpoint=self.get_object())
-        tasks.send_soon()
         return Response({"delivery": delivery_id}, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=None, responses={202: ReplayedSerializer})
@@ -235,7 +231,6 @@ class WebhookViewSet(
     def replay_failed(self, request, pk=None):
         """Every given-up delivery of this endpoint, sent again from the first try."""
         replayed = services.replay_failed(endpoint=self.get_object())
-        tasks.send_soon()
         return Response({"replayed": replayed}, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
@@ -281,6 +276,5 @@ class DeliveryViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         """Send the event again, from the first try of the schedule."""
         delivery = self.get_object()
         services.replay(delivery=delivery)
-        tasks.send_soon()
         delivery = self.get_queryset().get(pk=delivery.pk)
         return Response(DeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)

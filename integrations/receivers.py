@@ -4,14 +4,14 @@ from django.dispatch import receiver
 
 from surveys.signals import event_recorded, version_created
 
-from . import services, tasks
+from . import services, wakeup
 
 
 @receiver(event_recorded)
 def send_soon(sender, event, **kwargs):
     """A committed event is sent within a couple of seconds, never in the request that
     made it (a taker's, often)."""
-    tasks.send_soon()
+    wakeup.send_soon()
 
 
 @receiver(version_created)

@@ -28,7 +28,7 @@ from surveys.errors import LimitReached
 from surveys.events import payload as event_payload
 from surveys.models import Event, Survey
 
-from . import client, policy
+from . import client, policy, wakeup
 from .models import Attempt, Delivery, EmailNotification, WebhookEndpoint, new_secret
 
 logger = logging.getLogger("canvass.integrations")
@@ -119,6 +119,7 @@ def update_endpoint(*, endpoint, **changes):
             endpoint.deliveries.filter(status=Delivery.Status.PENDING).update(
                 next_attempt_at=timezone.now(), queued_until=None
             )
+            wakeup.after_commit()
     endpoint.save()
     _refresh_sends_events(endpoint.survey)
     logger.info("webhook changed endpoint=%s fields=%s", endpoint.pk, ",".join(sorted(changes)))
@@ -292,6 +293,7 @@ def send_test_event(*, endpoint):
         delivery = Delivery.objects.create(
             event=event, endpoint=endpoint, next_attempt_at=timezone.now()
         )
+        wakeup.after_commit()
     return delivery.pk
 
 
@@ -429,6 +431,7 @@ def replay(*, delivery):
         next_attempt_at=timezone.now(),
         queued_until=None,
     )
+    wakeup.after_commit()
     logger.info("webhook replay delivery=%s", delivery.pk)
     return delivery.pk
 
@@ -444,6 +447,7 @@ def replay_failed(*, endpoint):
         next_attempt_at=timezone.now(),
         queued_until=None,
     )
+    wakeup.after_commit()
     logger.info("webhook replay of failed endpoint=%s deliveries=%s", endpoint.pk, len(failed))
     return failed
 

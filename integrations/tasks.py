@@ -5,48 +5,18 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
-from redis.exceptions import RedisError
 
-from lib.broker import publish
-from lib.cache import CircuitOpen
 from lib.email import EMAIL_RETRIES, send
 from surveys.models import Event, Submission
 from surveys.structure import survey_structure
 
-from . import sender, services
+from . import services
 from .models import EmailNotification
 
 logger = logging.getLogger("canvass.integrations")
-
-
-# Events that commit close together share one dispatch: the first of each second sends
-# it, to run once the others have committed too (a message and a task per submission cost
-# takers half their throughput on two cores; docs/benchmarks.md).
-GATHER_SECONDS = 1
-GATHER_KEY = "integrations:dispatch-gathering"
-
-
-def send_soon():
-    """Have what is waiting sent now (within a couple of seconds): by the workers, or
-    without a broker by this process's sender thread. Never in the calling request."""
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        if settings.WEBHOOK_SEND_IN_PROCESS:
-            sender.wake()
-        return
-    try:
-        if not cache.add(GATHER_KEY, True, timeout=GATHER_SECONDS):
-            return  # a dispatch is due after this event's commit, and will see it
-    except CircuitOpen:
-        pass  # the cache failed moments ago, and said so
-    except RedisError as exc:  # without the cache, every event sends its own
-        logger.warning("webhook dispatch not gathered error=%s", exc)
-    # Bounded, and skipped while the broker is failing (lib/broker.py): the events are in
-    # the outbox, and beat's sweep sends them then.
-    publish(dispatch, countdown=GATHER_SECONDS + 1)
 
 
 @shared_task

@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from surveys.access import survey_for_owner
 from surveys.errors import LimitReached
 
-from . import services, tasks
+from . import services
 from .forms import EndpointForm, NotificationForm
 from .models import Attempt, Delivery, EmailNotification, WebhookEndpoint
 
@@ -172,8 +172,6 @@ def endpoint_update(request, endpoint):
 def endpoint_pause(request, endpoint):
     resume = not endpoint.active
     services.update_endpoint(endpoint=endpoint, active=resume)
-    if resume:
-        tasks.send_soon()
     messages.success(
         request,
         "Webhook resumed: what waited is being sent."
@@ -196,7 +194,6 @@ def endpoint_rotate(request, endpoint):
 @endpoint_action
 def endpoint_test(request, endpoint):
     services.send_test_event(endpoint=endpoint)
-    tasks.send_soon()
     messages.success(request, "Test event sent: its attempt appears in the log below.")
     return redirect("integrations:endpoint", endpoint.pk)
 
@@ -204,7 +201,6 @@ def endpoint_test(request, endpoint):
 @endpoint_action
 def endpoint_replay_failed(request, endpoint):
     failed = services.replay_failed(endpoint=endpoint)
-    tasks.send_soon()
     messages.success(request, f"{len(failed)} given-up deliveries sent again.")
     return redirect("integrations:endpoint", endpoint.pk)
 
@@ -235,7 +231,6 @@ def delivery_replay(request, pk):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     services.replay(delivery=delivery)
-    tasks.send_soon()
     messages.success(request, f"Event {delivery.event.event_id} sent again.")
     return redirect("integrations:endpoint", delivery.endpoint_id)
 

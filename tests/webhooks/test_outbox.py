@@ -105,7 +105,7 @@ def test_listeners_hear_only_after_the_commit(
     endpoint, active_survey, django_capture_on_commit_callbacks, monkeypatch
 ):
     heard = []
-    monkeypatch.setattr("integrations.tasks.send_soon", lambda: heard.append(True))
+    monkeypatch.setattr("integrations.wakeup.send_soon", lambda: heard.append(True))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         submit(active_survey)
     assert heard == [] and len(callbacks) == 1
@@ -175,3 +175,31 @@ def test_a_new_version_keeps_the_webhooks_with_their_secrets(endpoint, active_su
     assert draft.email_notification.include_answers
     draft.refresh_from_db()
     assert draft.sends_events
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda endpoint: integrations.send_test_event(endpoint=endpoint),
+        lambda endpoint: integrations.replay(delivery=endpoint.deliveries.get()),
+        lambda endpoint: integrations.replay_failed(endpoint=endpoint),
+        lambda endpoint: integrations.update_endpoint(endpoint=endpoint, active=True),
+    ],
+    ids=["test event", "replay", "replay failed", "resume"],
+)
+def test_a_write_that_leaves_a_delivery_due_wakes_the_senders_once_committed(
+    endpoint, active_survey, django_capture_on_commit_callbacks, monkeypatch, write
+):
+    """The service schedules its own wake-up: no view or API action has to remember."""
+    integrations.update_endpoint(endpoint=endpoint, active=False)
+    submit(active_survey)
+    integrations.dispatch_events()
+    endpoint.deliveries.update(status="failed")
+    heard = []
+    monkeypatch.setattr("integrations.wakeup.send_soon", lambda: heard.append(True))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        write(endpoint)
+    assert heard == [] and callbacks
+    for callback in callbacks:
+        callback()
+    assert heard
