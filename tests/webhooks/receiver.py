@@ -6,11 +6,13 @@ The script is a list of behaviours for the first, second, ... request of each we
 (the last one repeats): an int (answer with that status), "timeout" (never answer),
 "reset" (close the connection abruptly), "drip" (a 200 whose body comes a byte a second,
 forever), "huge" (a 200 with a 64 MB body), ("redirect", url) (a 302 to url) or ("sleep", seconds)
-(a 200 after that long: a slow receiver that answers within the deadline).
+(a 200 after that long: a slow receiver that answers within the deadline). With `tls`,
+it answers HTTPS as localhost.
 """
 
 import json
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -21,7 +23,7 @@ from standardwebhooks import Webhook, WebhookVerificationError
 
 
 class Receiver:
-    def __init__(self, secret=None, script=(200,)):
+    def __init__(self, secret=None, script=(200,), tls=None):
         self.secret = secret
         self.script = list(script)
         self.requests = []  # dicts: id, verified, payload, behaviour, path, at
@@ -46,6 +48,11 @@ class Receiver:
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}/hooks"
+        if tls:  # (certificate, key) files for localhost
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+            self.url = f"https://localhost:{self.port}/hooks"
 
     def __enter__(self):
         threading.Thread(target=self.server.serve_forever, daemon=True).start()

@@ -2,6 +2,7 @@
 library verifies, retries on the documented schedule with the same webhook-id, a readable
 log of every attempt, replays, and the limits that keep a receiver from holding a worker."""
 
+import subprocess
 import threading
 import time
 import uuid
@@ -12,7 +13,7 @@ from django.core import mail
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from integrations import services, tasks
+from integrations import client, services, tasks
 from integrations.models import Attempt, Delivery, WebhookEndpoint
 from surveys import responses
 from surveys import services as surveys
@@ -467,3 +468,36 @@ def test_send_webhooks_sends_every_due_delivery_batch_after_batch(endpoint, acti
     out = StringIO()
     call_command("send_webhooks", stdout=out)
     assert f"{services.BATCH + 5} of {services.BATCH + 5} deliveries succeeded" in out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def localhost_certificate(tmp_path_factory):
+    """A self-signed certificate for localhost: (certificate, key) files."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"),
+            *("-keyout", str(key), "-out", str(cert)),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+def test_https_is_verified_against_the_systems_trust_store(
+    settings, monkeypatch, localhost_certificate
+):
+    """A receiver whose certificate the machine doesn't trust is a TLS failure, named; once
+    the operator trusts it (SSL_CERT_FILE, as for the rest of the system), it is delivered."""
+    settings.WEBHOOK_ALLOW_HTTP = False
+    with Receiver(tls=localhost_certificate) as receiver:
+        settings.WEBHOOK_ALLOWED_HOSTS = [f"localhost:{receiver.port}"]
+        untrusted = client.post(receiver.url, b"{}", {})
+        monkeypatch.setenv("SSL_CERT_FILE", str(localhost_certificate[0]))
+        monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+        trusted = client.post(receiver.url, b"{}", {})
+    assert untrusted.outcome == "tls" and "certificate" in untrusted.detail
+    assert trusted.succeeded and len(receiver.requests) == 1

@@ -36,13 +36,13 @@ NAMES = {
 def connections(monkeypatch):
     """Every connection attempted, by address; any but to 127.0.0.1 fails the test."""
     attempted = []
-    real = socket.create_connection
+    real = client._open  # every socket the client's curl connects with
 
-    def watched(address, *args, **kwargs):
-        attempted.append(address[0])
-        if address[0] != "127.0.0.1":
-            pytest.fail(f"a connection to {address[0]} was attempted")
-        return real(address, *args, **kwargs)
+    def watched(family, socktype, protocol, address, checked):
+        attempted.append(address)
+        if address != "127.0.0.1":
+            pytest.fail(f"a connection to {address} was attempted")
+        return real(family, socktype, protocol, address, checked)
 
     def fake_getaddrinfo(host, port, *args, **kwargs):
         try:
@@ -63,7 +63,7 @@ def connections(monkeypatch):
             for a in addresses
         ]
 
-    monkeypatch.setattr(socket, "create_connection", watched)
+    monkeypatch.setattr(client, "_open", watched)
     monkeypatch.setattr(socket, "getaddrinfo", fake_getaddrinfo)
     return attempted
 
@@ -269,3 +269,19 @@ def test_allowed_hosts_name_a_host_and_its_port(settings, allowed, host, port, e
 def test_an_unknown_name_is_a_dns_failure(default_policy, connections):
     result = client.post("http://no-such-host.invalid/", b"{}", {})
     assert result.outcome == "dns" and connections == []
+
+
+def test_curl_connects_to_checked_addresses_only(settings, monkeypatch):
+    """Were curl to reach for another address than the checked ones (a name resolved
+    again, rebound meanwhile), the socket is refused before it connects."""
+    settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    real = client._handle
+
+    def rebound(url, body, headers, host, port, addresses, exchange):
+        return real(url, body, headers, host, port, [ipaddress.ip_address("127.0.0.2")], exchange)
+
+    monkeypatch.setattr(client, "_handle", rebound)
+    with Receiver() as receiver:
+        result = client.post(receiver.url, b"{}", {})
+    assert result.outcome == "blocked" and "127.0.0.2, not a checked address" in result.detail
+    assert receiver.requests == []
