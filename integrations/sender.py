@@ -1,9 +1,10 @@
-"""Without a broker (the embedded default: `make run`), a thread of the web process stands
-in for the workers and beat: woken when an event commits or a creator asks, and every
-WEBHOOK_SWEEP_SECONDS after that, it does what the dispatch task and the tasks it queues do,
-outside any request, the endpoints' batches side by side in a few threads. The outbox is
-in the database, so nothing is lost with the process: the next one, a worker or
-`manage.py send_webhooks` sends what waited.
+"""Without a broker (the embedded default: `make run`), threads of the web process stand in
+for the workers: the tasks are the same (tasks.dispatch, tasks.attempt_deliveries), run
+here instead of in a worker. A thread runs dispatch when woken (an event committed, a
+creator asked) and every WEBHOOK_SWEEP_SECONDS, as beat would; the endpoints' batches go
+to a pool, side by side, as they would to a worker's processes. The outbox is in the
+database, so nothing is lost with the process: the next one, or a worker, sends what
+waited.
 """
 
 import logging
@@ -25,7 +26,7 @@ _thread = None
 
 
 def wake():
-    """Start the thread if it isn't running, and have it send now."""
+    """Start the thread if it isn't running, and have it run dispatch now."""
     global _thread
     with _started:
         if _thread is None or not _thread.is_alive():
@@ -34,40 +35,28 @@ def wake():
     _wakeup.set()
 
 
+def run_soon(task, *args):
+    """A task dispatch queues (an endpoint's batch, an email), on a thread of the pool."""
+    _pool.submit(_in_thread, task, *args)
+
+
 def _run():
     while True:
         _wakeup.wait(settings.WEBHOOK_SWEEP_SECONDS)
         _wakeup.clear()
         if not settings.WEBHOOK_SEND_IN_PROCESS:  # turned off since (tests do): stop
             return
-        try:
-            _send_round()
-        except Exception:  # the thread must outlive one bad round; the next retries it
-            logger.exception("in-process webhook sender failed")
-        finally:
-            connections.close_all()
+        from .tasks import dispatch  # tasks imports this module
+
+        _in_thread(dispatch)
 
 
-def _send_round():
-    """What the dispatch task and the tasks it queues do, here; one email that fails
-    (after its retries) doesn't stop the rest. Each endpoint's batch goes to the pool,
-    so a slow receiver holds one of its threads, not the round (queue_due gives an
-    endpoint no other batch till then)."""
-    from . import services, tasks
-
-    for event_id in services.dispatch_events():
-        tasks.email_response.apply(args=[event_id], throw=False)
-    for batch in services.queue_due():
-        _pool.submit(_attempt, batch)
-
-
-def _attempt(batch):
-    from . import services
-
+def _in_thread(task, *args):
+    """Run `task` here, as a worker would; the thread outlives one that fails (a batch's
+    lease sends its deliveries again, an email was retried already)."""
     try:
-        services.attempt_batch(delivery_ids=batch)
-    except Exception:  # the lease sends it again
-        logger.exception("in-process webhook batch failed")
+        task.apply(args=args, throw=False)
+    except Exception:
+        logger.exception("in-process task %s failed", task.name)
     finally:
         connections.close_all()
-        wake()  # the endpoint's next batch

@@ -1,5 +1,6 @@
-"""Webhook deliveries and notification emails, run by Celery workers (in-process without
-a broker). Every task is safe to run twice: attempts are leased, emails are counted."""
+"""Webhook deliveries and notification emails: Celery tasks, run by the workers, or without
+a broker by the web process's sender threads (sender.py). Every task is safe to run twice:
+attempts are leased, emails are counted."""
 
 import logging
 
@@ -13,7 +14,7 @@ from lib.email import EMAIL_RETRIES, send
 from surveys.models import Event, Submission
 from surveys.structure import survey_structure
 
-from . import services
+from . import sender, services
 from .models import EmailNotification
 
 logger = logging.getLogger("canvass.integrations")
@@ -25,13 +26,22 @@ def dispatch():
     per-response emails to theirs. Sent when an event commits or a creator asks, and every
     WEBHOOK_SWEEP_SECONDS by beat for whatever a retry or a lost message left waiting."""
     for event_id in services.dispatch_events():
-        email_response.delay(event_id)
+        _queue(email_response, event_id)
     _queue_due()
 
 
 def _queue_due():
     for batch in services.queue_due():
-        attempt_deliveries.delay(batch)
+        _queue(attempt_deliveries, batch)
+
+
+def _queue(task, *args):
+    """To a worker; without a broker, to the sender's threads, which stand in for them
+    (in a test that turned them off, here and now)."""
+    if settings.CELERY_TASK_ALWAYS_EAGER and settings.WEBHOOK_SEND_IN_PROCESS:
+        sender.run_soon(task, *args)
+    else:
+        task.delay(*args)
 
 
 @shared_task

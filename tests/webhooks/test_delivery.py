@@ -453,21 +453,29 @@ def test_two_workers_claim_batches_of_one_endpoint_side_by_side(endpoint, active
     assert claimed == [second]
 
 
-def test_send_webhooks_sends_every_due_delivery_batch_after_batch(endpoint, active_survey):
-    """One batch per endpoint at a time, the command goes on till nothing is due."""
-    from io import StringIO
+def test_without_a_broker_the_sender_sends_every_due_delivery_batch_after_batch(
+    transactional_db, settings, alice
+):
+    """One batch per endpoint at a time; the tasks the sender's threads run go on till
+    nothing is due, as workers do."""
+    from dbtools.factories import build_survey
+    from integrations import sender
+    from surveys.models import Survey
 
-    from django.core.management import call_command
-
-    now = timezone.now()
-    for _ in range(services.BATCH + 5):
-        event = Event.objects.create(
-            survey=active_survey, type=Event.Type.TEST, payload={}, dispatched_at=now
-        )
-        Delivery.objects.create(event=event, endpoint=endpoint, next_attempt_at=now)
-    out = StringIO()
-    call_command("send_webhooks", stdout=out)
-    assert f"{services.BATCH + 5} of {services.BATCH + 5} deliveries succeeded" in out.getvalue()
+    settings.WEBHOOK_SEND_IN_PROCESS = True
+    survey = build_survey(owner=alice, status=Survey.Status.ACTIVE)
+    with Receiver() as receiver:
+        endpoint = listen(survey, receiver)
+        now = timezone.now()
+        for _ in range(services.BATCH + 5):
+            event = Event.objects.create(
+                survey=survey, type=Event.Type.TEST, payload={}, dispatched_at=now
+            )
+            Delivery.objects.create(event=event, endpoint=endpoint, next_attempt_at=now)
+        sender.wake()
+        succeeded = Delivery.objects.filter(status=Delivery.Status.SUCCEEDED)
+        assert receiver.wait_for(lambda: succeeded.count() == services.BATCH + 5)
+    assert len(receiver.requests) == services.BATCH + 5
 
 
 @pytest.fixture(scope="module")
