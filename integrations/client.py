@@ -125,7 +125,7 @@ def post(url, body, headers):
     exchange = _Exchange(set(addresses))
     curl = _handle(url, body, headers, host, port, addresses, exchange)
     try:
-        code = None
+        code, message = None, ""
         try:
             curl.perform()
         except pycurl.error as exc:
