@@ -10,6 +10,7 @@ import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -102,13 +103,27 @@ class SurveyViewSet(viewsets.ModelViewSet):
 
     @extend_schema(request=None, responses={200: SurveyDetailSerializer})
     @action(detail=True, methods=["post"])
-    def publish(self, request, pk=None):
+    def start(self, request, pk=None):
         survey = self.get_object()
         try:
-            services.publish_survey(survey=survey)
+            services.start_survey(survey=survey)
         except DjangoValidationError as exc:
             raise ValidationError({"survey": exc.messages}) from None
         return self._detail(survey.pk)
+
+    # The first name of `start`, kept so clients written against it keep working.
+    @extend_schema(request=None, responses={200: SurveyDetailSerializer}, deprecated=True)
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        return self.start(request, pk=pk)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.action == "publish":  # every answer, refusals too, says where to go (RFC 9745)
+            start = reverse("api:survey-start", args=[kwargs["pk"]])
+            response["Deprecation"] = "true"
+            response["Link"] = f'<{start}>; rel="successor-version"'
+        return response
 
     @extend_schema(request=None, responses={200: SurveyDetailSerializer})
     @action(detail=True, methods=["post"])

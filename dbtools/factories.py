@@ -65,7 +65,8 @@ def build_survey(*, owner=None, status=Survey.Status.DRAFT, questions=2, options
 # (kind, Question fields, number of options): one question of every kind, as each kind
 # samples itself (Kind.sample_question, sample_options).
 MIXED_QUESTIONS = [
-    (Question.Kind(kind.key), kind.sample_question, kind.sample_options) for kind in KINDS.values()
+    (Question.KindChoices(kind.key), kind.sample_question, kind.sample_options)
+    for kind in KINDS.values()
 ]
 
 
@@ -133,7 +134,7 @@ def add_photo_response(owner, name="photo.png"):
 
     survey = services.create_survey(owner=owner, title="Photos")
     question = services.add_question(survey=survey, prompt="Photo", kind=FILE_KINDS[0])
-    services.publish_survey(survey=survey)
+    services.start_survey(survey=survey)
     photo = question.kind_def.sample_answer(question, 0)
     photo.name = name
     submission, _ = responses.submit_response(

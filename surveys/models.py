@@ -88,7 +88,7 @@ class Survey(models.Model):
     # surveys nobody listens to write no events and pay nothing for them.
     sends_events = models.BooleanField(default=False)
     # A started survey's structure never changes; a change is made on a new version, which
-    # takes over the public link when it starts (services.new_version, publish_survey).
+    # takes over the public link when it starts (services.new_version, start_survey).
     previous_version = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_versions"
     )
@@ -158,7 +158,7 @@ class Survey(models.Model):
 
 
 # The kinds' keys and labels, from their definitions (surveys/kinds/).
-QuestionKind = models.TextChoices("QuestionKind", CHOICES)
+KindChoices = models.TextChoices("KindChoices", CHOICES)
 
 
 def number_field(**options):
@@ -174,14 +174,14 @@ class QuestionQuerySet(models.QuerySet):
 
 
 class Question(models.Model):
-    Kind = QuestionKind
+    KindChoices = KindChoices
     # The settings of every kind (Kind.settings), and everything a creator sets on a
     # question (the question form, the API and services.add_question).
     SETTINGS = tuple(SETTINGS)
     EDITABLE_FIELDS = ("prompt", "kind", "help_text", "required", *SETTINGS)
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
-    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.SINGLE)
+    kind = models.CharField(max_length=12, choices=KindChoices.choices, default=KindChoices.SINGLE)
     prompt = models.CharField(max_length=500)
     help_text = models.CharField(max_length=300, blank=True)
     required = models.BooleanField(default=True)
@@ -205,7 +205,7 @@ class Question(models.Model):
         constraints = [
             not_blank("prompt"),
             models.CheckConstraint(
-                condition=Q(kind__in=QuestionKind.values),
+                condition=Q(kind__in=KindChoices.values),
                 name="surveys_question_kind_valid",
             ),
         ]

@@ -60,14 +60,14 @@ CARRIED_SETTINGS = SURVEY_SETTINGS[3:]
 MAX_RETENTION_DAYS = 3650
 
 
-def publish_problems(questions):
+def start_problems(questions):
     """Why a survey with these questions (options prefetched) can't be started yet."""
     if not questions:
         return ["Add at least one question."]
     return [
         problem
         for question in questions
-        for problem in question.kind_def.publish_problems(question, len(question.options.all()))
+        for problem in question.kind_def.start_problems(question, len(question.options.all()))
     ]
 
 
@@ -79,7 +79,7 @@ def ensure_draft(survey):
 def _lock_draft(survey):
     """Lock the survey row for this transaction and check it is still a draft.
 
-    Structure edits and publishing take the same lock, so an option can't slip in while
+    Structure edits and starting take the same lock, so an option can't slip in while
     the survey is being started.
     """
     locked = Survey.objects.locked(survey)
@@ -267,12 +267,12 @@ def delete_option(*, option):
 
 
 @transaction.atomic
-def publish_survey(*, survey):
+def start_survey(*, survey):
     """Start a draft survey so takers can answer it. Raises ValidationError if incomplete."""
     locked = Survey.objects.locked(survey)
     if not locked.is_draft:
         raise WrongStatus("This survey has already started.")
-    problems = publish_problems(questions_with_options(locked))
+    problems = start_problems(questions_with_options(locked))
     if settings.REQUIRE_VERIFIED_EMAIL_TO_PUBLISH and not email_is_verified(locked.owner):
         problems.append(
             "Confirm your email address first: use the link we sent, or send a new one from "
@@ -292,7 +292,7 @@ def publish_survey(*, survey):
         started = {"previous_version": previous.pk, "new_version": survey.pk}
         for version in (previous, survey):
             events.record(version, Event.Type.VERSION_STARTED, started)
-    logger.info("survey published survey=%s owner=%s", survey.pk, survey.owner_id)
+    logger.info("survey started survey=%s owner=%s", survey.pk, survey.owner_id)
 
 
 def _take_over_link(previous):

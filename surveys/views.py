@@ -164,7 +164,7 @@ def survey_edit(request, pk):
         {
             "survey": survey,
             "questions": questions,
-            "problems": services.publish_problems(questions),
+            "problems": services.start_problems(questions),
             "closing_form": ClosingForm(instance=survey),
             "respondents_form": RespondentsForm(instance=survey),
         },
@@ -174,7 +174,7 @@ def survey_edit(request, pk):
 @survey_action
 def survey_start(request, survey):
     try:
-        services.publish_survey(survey=survey)
+        services.start_survey(survey=survey)
     except WrongStatus as exc:
         messages.info(request, exc.message)
     except ValidationError as exc:

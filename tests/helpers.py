@@ -129,7 +129,7 @@ def form_fields(question, value):
     if hasattr(value, "read"):
         value.seek(0)  # one sample file may be posted again
         return {name: value}
-    if question.kind == Question.Kind.RANKING:
+    if question.kind == Question.KindChoices.RANKING:
         return {f"{name}_{pk}": str(place) for place, pk in enumerate(value, start=1)}
     if isinstance(value, dict):
         return {f"{name}_{pk}": str(point) for pk, point in value.items()}
@@ -151,14 +151,14 @@ def submit_mixed(survey, **answers):
     """Submit to a mixed survey through the service: answers keyed by kind name; required
     ones not given get a default."""
 
-    Kind = Question.Kind
+    KindChoices = Question.KindChoices
     q = by_kind(survey)
     defaults = {
-        Kind.SINGLE: q[Kind.SINGLE].options.first().pk,
-        Kind.MULTIPLE: [q[Kind.MULTIPLE].options.first().pk],
-        Kind.SHORT_TEXT: "ok",
-        Kind.NUMBER: 1,
-        Kind.RATING_5: 3,
+        KindChoices.SINGLE: q[KindChoices.SINGLE].options.first().pk,
+        KindChoices.MULTIPLE: [q[KindChoices.MULTIPLE].options.first().pk],
+        KindChoices.SHORT_TEXT: "ok",
+        KindChoices.NUMBER: 1,
+        KindChoices.RATING_5: 3,
     }
     # Any other required kind (one added later) answers as the factories do.
     samples = {
@@ -166,7 +166,11 @@ def submit_mixed(survey, **answers):
         for kind, question in q.items()
         if question.required and kind not in defaults
     }
-    values = {**samples, **defaults, **{Kind(kind): value for kind, value in answers.items()}}
+    values = {
+        **samples,
+        **defaults,
+        **{KindChoices(kind): value for kind, value in answers.items()},
+    }
     submission, _ = responses.submit_response(
         survey=survey,
         token=uuid.uuid4().hex,

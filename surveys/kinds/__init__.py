@@ -54,7 +54,7 @@ FILTERABLE = [key for key, kind in KINDS.items() if kind.filterable]
 # The kinds answered with a file.
 FILE_KINDS = [key for key, kind in KINDS.items() if kind.files]
 
-# Django's choices for Question.kind: (NAME, (value, label)), e.g. Question.Kind.SINGLE.
+# Django's choices for Question.kind: (NAME, (value, label)), e.g. Question.KindChoices.SINGLE.
 CHOICES = [(kind.key.upper(), (kind.key, kind.label)) for kind in KINDS.values()]
 
 __all__ = [

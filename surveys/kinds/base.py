@@ -102,7 +102,7 @@ class Kind:
         the API alike); the question holds this kind's settings only."""
         return {}
 
-    def publish_problems(self, question, options):
+    def start_problems(self, question, options):
         """Why `question` (with `options` options) keeps its survey from starting."""
         return []
 

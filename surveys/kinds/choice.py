@@ -24,7 +24,7 @@ class Choice(Kind):
     def sample_answer(self, question, n):
         return rotated_options(question, n)[0]
 
-    def publish_problems(self, question, options):
+    def start_problems(self, question, options):
         if options < MIN_OPTIONS:
             return [f"“{question.prompt}” needs at least {MIN_OPTIONS} options."]
         return []
@@ -100,8 +100,8 @@ class MultipleChoice(Choice):
             return [f"Tick up to {high}."]
         return ["Tick all that apply."]
 
-    def publish_problems(self, question, options):
-        problems = super().publish_problems(question, options)
+    def start_problems(self, question, options):
+        problems = super().start_problems(question, options)
         if not problems and (question.min_choices or 0) > options:
             problems.append(
                 f"“{question.prompt}” asks for at least {question.min_choices} ticks "

@@ -90,7 +90,7 @@ class Matrix(Kind):
     def limits(self, question):
         return ["Choose one answer in each row."] if question.required else []
 
-    def publish_problems(self, question, options):
+    def start_problems(self, question, options):
         problems = []
         if question.scale not in SCALES:
             problems.append(f"“{question.prompt}” needs a scale.")

@@ -71,7 +71,7 @@ class Ranking(Kind):
     def limits(self, question):
         return ["Give each option a place, 1 for your first choice."]
 
-    def publish_problems(self, question, options):
+    def start_problems(self, question, options):
         if options < MIN_OPTIONS:
             return [f"“{question.prompt}” needs at least {MIN_OPTIONS} options to rank."]
         return []

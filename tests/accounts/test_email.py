@@ -1,4 +1,4 @@
-"""Confirming an email address, changing it, and the operator's publish gate."""
+"""Confirming an email address, changing it, and the operator's start gate."""
 
 import time
 
@@ -64,7 +64,7 @@ def test_tampered_verification_link_is_refused_and_verifies_nothing(
     assert not email_is_verified(alice) and not VerifiedEmail.objects.exists()
 
 
-def test_publish_gate_when_the_operator_requires_verification(
+def test_start_gate_when_the_operator_requires_verification(
     alice_client, alice, draft_survey, settings
 ):
     settings.REQUIRE_VERIFIED_EMAIL_TO_PUBLISH = True
@@ -76,13 +76,13 @@ def test_publish_gate_when_the_operator_requires_verification(
     assert draft_survey.is_draft
 
     VerifiedEmail.objects.create(user=alice, email=alice.email)
-    services.publish_survey(survey=draft_survey)
+    services.start_survey(survey=draft_survey)
     draft_survey.refresh_from_db()
     assert draft_survey.is_active
 
 
-def test_unverified_creators_can_publish_by_default(alice, draft_survey):
-    services.publish_survey(survey=draft_survey)
+def test_unverified_creators_can_start_by_default(alice, draft_survey):
+    services.start_survey(survey=draft_survey)
     assert Survey.objects.get(pk=draft_survey.pk).is_active
 
 

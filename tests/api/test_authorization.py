@@ -28,6 +28,7 @@ def creator_requests(survey):
         ("patch", f"/api/v1/surveys/{survey.pk}/", {"title": "X"}),
         ("delete", f"/api/v1/surveys/{survey.pk}/", None),
         ("post", f"/api/v1/surveys/{survey.pk}/questions/", {"prompt": "X"}),
+        ("post", f"/api/v1/surveys/{survey.pk}/start/", None),
         ("post", f"/api/v1/surveys/{survey.pk}/publish/", None),
         ("post", f"/api/v1/surveys/{survey.pk}/close/", None),
         ("post", f"/api/v1/surveys/{survey.pk}/reopen/", None),

@@ -15,7 +15,7 @@ from tests.helpers import api_answers, api_submit, database_state
 pytestmark = pytest.mark.django_db
 
 
-def test_creator_builds_publishes_and_reads_results(alice_api):
+def test_creator_builds_starts_and_reads_results(alice_api):
     created = alice_api.post("/api/v1/surveys/", {"title": "Lunch"}, format="json")
     assert created.status_code == 201
     body = created.json()
@@ -37,8 +37,8 @@ def test_creator_builds_publishes_and_reads_results(alice_api):
             )
             assert option.status_code == 201 and option.json()["text"] == text
 
-    published = alice_api.post(f"/api/v1/surveys/{survey_id}/publish/")
-    assert published.status_code == 200 and published.json()["status"] == "active"
+    started = alice_api.post(f"/api/v1/surveys/{survey_id}/start/")
+    assert started.status_code == 200 and started.json()["status"] == "active"
     survey = Survey.objects.get(pk=survey_id)
 
     assert api_submit(APIClient(), survey, api_answers(survey, 1)).status_code == 201
@@ -113,12 +113,26 @@ def test_results_match_the_results_page(alice_api, alice_client, alice):
     ] == [[(o.label, o.count, o.percent) for o in q.bars] for q in page.questions]
 
 
+def test_the_old_publish_url_still_starts_and_points_to_start(alice_api, draft_survey):
+    started = alice_api.post(f"/api/v1/surveys/{draft_survey.pk}/publish/")
+    assert started.status_code == 200 and started.json()["status"] == "active"
+    assert started["Deprecation"] == "true"
+    assert (
+        started["Link"] == f'</api/v1/surveys/{draft_survey.pk}/start/>; rel="successor-version"'
+    )
+    again = alice_api.post(f"/api/v1/surveys/{draft_survey.pk}/publish/")
+    assert again.status_code == 409 and again["Deprecation"] == "true"
+    schema = alice_api.get("/api/schema/?format=json").json()["paths"]
+    assert schema["/api/v1/surveys/{id}/publish/"]["post"]["deprecated"] is True
+    assert "deprecated" not in schema["/api/v1/surveys/{id}/start/"]["post"]
+
+
 def test_validation_errors_name_the_field(alice_api, alice, draft_survey):
     assert alice_api.post("/api/v1/surveys/", {"title": ""}, format="json").json() == {
         "title": ["This field may not be blank."]
     }
     empty = build_survey(owner=alice, questions=0)
-    refused = alice_api.post(f"/api/v1/surveys/{empty.pk}/publish/")
+    refused = alice_api.post(f"/api/v1/surveys/{empty.pk}/start/")
     assert refused.status_code == 400 and refused.json() == {
         "survey": ["Add at least one question."]
     }
@@ -196,7 +210,7 @@ def test_every_kind_of_question_through_the_api(alice_api):
         f"/api/v1/questions/{nps['id']}/options/", {"text": "0"}, format="json"
     )
     assert no_options.status_code == 400
-    assert alice_api.post(f"/api/v1/surveys/{survey_id}/publish/").status_code == 200
+    assert alice_api.post(f"/api/v1/surveys/{survey_id}/start/").status_code == 200
     survey = Survey.objects.get(pk=survey_id)
 
     public = APIClient().get(f"/api/v1/public/surveys/{survey.public_token}/").json()
@@ -259,8 +273,8 @@ def test_new_version_through_the_api(alice_api, active_survey, draft_survey):
     assert len(body["questions"]) == active_survey.questions.count()
     assert alice_api.post(url).json()["id"] == body["id"]  # the same draft again
     assert alice_api.post(f"/api/v1/surveys/{draft_survey.pk}/new-version/").status_code == 409
-    published = alice_api.post(f"/api/v1/surveys/{body['id']}/publish/").json()
-    assert published["publicUrl"].endswith(f"/s/{active_survey.public_token}/")
+    started = alice_api.post(f"/api/v1/surveys/{body['id']}/start/").json()
+    assert started["publicUrl"].endswith(f"/s/{active_survey.public_token}/")
     off = alice_api.patch(
         f"/api/v1/surveys/{body['id']}/", {"oneResponsePerBrowser": False}, format="json"
     )

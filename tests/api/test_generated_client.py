@@ -57,13 +57,13 @@ def test_a_whole_journey_through_the_generated_client(client_package, live_serve
         v1_surveys_create as create,
     )
     from canvass_client.api.v1 import (
-        v1_surveys_publish_create as publish,
-    )
-    from canvass_client.api.v1 import (
         v1_surveys_questions_create as add_question,
     )
     from canvass_client.api.v1 import (
         v1_surveys_results_retrieve as results,
+    )
+    from canvass_client.api.v1 import (
+        v1_surveys_start_create as start,
     )
     from canvass_client.models import (
         FileTypesEnum,
@@ -100,7 +100,7 @@ def test_a_whole_journey_through_the_generated_client(client_package, live_serve
                 file_types=[FileTypesEnum.IMAGE],
             ),
         )
-        started = publish.sync(survey.id, client=creator)
+        started = start.sync(survey.id, client=creator)
         public_token = started.public_url.rstrip("/").rsplit("/", 1)[1]
 
         shown = public_survey.sync(public_token, client=taker)

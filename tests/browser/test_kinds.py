@@ -85,15 +85,15 @@ def test_build_answer_and_read_each_new_kind(page, live_server, alice):
         (a.question.kind, a.option.text if a.option else None): a.text or a.number
         for a in survey.submissions.get().answers.select_related("question", "option")
     }
-    Kind = Question.Kind
+    KindChoices = Question.KindChoices
     assert answers == {
-        (Kind.DATE, None): "2026-12-05",
-        (Kind.TIME, None): "09:30",
-        (Kind.MATRIX, "The venue"): 4,
-        (Kind.MATRIX, "The food"): 5,
-        (Kind.RANKING, "Rooms"): 1,
-        (Kind.RANKING, "Travel"): 2,
-        (Kind.RANKING, "Food"): 3,
+        (KindChoices.DATE, None): "2026-12-05",
+        (KindChoices.TIME, None): "09:30",
+        (KindChoices.MATRIX, "The venue"): 4,
+        (KindChoices.MATRIX, "The food"): 5,
+        (KindChoices.RANKING, "Rooms"): 1,
+        (KindChoices.RANKING, "Travel"): 2,
+        (KindChoices.RANKING, "Food"): 3,
     }
 
     page.goto(results)
@@ -101,7 +101,7 @@ def test_build_answer_and_read_each_new_kind(page, live_server, alice):
     expect(page.get_by_role("heading", name="Rooms · mean place 1")).to_be_visible()
     expect(page.get_by_role("heading", name="Ranked first")).to_be_visible()
     check_page(page)
-    assert survey.questions.get(kind=Kind.DATE).max_date == date(2026, 12, 31)
+    assert survey.questions.get(kind=KindChoices.DATE).max_date == date(2026, 12, 31)
 
 
 def test_a_ranking_without_javascript_uses_the_numbered_selects(browser, live_server, alice):
@@ -111,7 +111,7 @@ def test_a_ranking_without_javascript_uses_the_numbered_selects(browser, live_se
     question = services.add_question(survey=survey, prompt="Rank them", kind="ranking")
     for text in ("A", "B", "C"):
         services.add_option(question=question, text=text)
-    services.publish_survey(survey=survey)
+    services.start_survey(survey=survey)
     context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
     page = context.new_page()
     page.goto(survey.get_public_url() + "answer/")
@@ -141,7 +141,7 @@ def test_upload_a_photo_told_the_limit_before_sending(page, live_server, alice):
     services.add_question(
         survey=survey, prompt="Your photo", kind="file", file_types=["image"], max_file_mb=1
     )
-    services.publish_survey(survey=survey)
+    services.start_survey(survey=survey)
     page.goto(survey.get_public_url() + "answer/")
     expect(
         page.get_by_text("One file: Images (JPEG, PNG, WebP, GIF); up to 1 MB.")

@@ -116,7 +116,7 @@ def site(alice):
             reverse("surveys:edit", args=[mixed_draft.pk]),
             reverse(
                 "surveys:question_edit",
-                args=[mixed_draft.questions.get(kind=Question.Kind.NUMBER).pk],
+                args=[mixed_draft.questions.get(kind=Question.KindChoices.NUMBER).pk],
             ),
         ],
     }

@@ -67,7 +67,9 @@ FORM_DATA = {
 def target(request, alice):
     survey = build_survey(owner=alice, status=request.param)
     question = survey.questions.last()  # the last, so it can move up
-    text_question = QuestionFactory(survey=survey, kind=Question.Kind.SHORT_TEXT, position=9)
+    text_question = QuestionFactory(
+        survey=survey, kind=Question.KindChoices.SHORT_TEXT, position=9
+    )
     return {
         "survey": survey,
         "question": question,

@@ -165,7 +165,7 @@ def test_structure_services_refuse_a_started_survey(active_survey):
     assert question.prompt != "Changed?" and option.text != "Changed"
     assert active_survey.questions.count() == 2
     with pytest.raises(errors.WrongStatus, match="already started"):
-        services.publish_survey(survey=active_survey)
+        services.start_survey(survey=active_survey)
 
 
 def test_stale_draft_object_cannot_change_a_started_survey(draft_survey):
@@ -173,7 +173,7 @@ def test_stale_draft_object_cannot_change_a_started_survey(draft_survey):
     question = draft_survey.questions.first()
     for q in draft_survey.questions.all():
         services.add_option(question=q, text="extra")
-    services.publish_survey(survey=draft_survey)
+    services.start_survey(survey=draft_survey)
     assert stale.is_draft  # the in-memory copy still says draft; the lock re-reads the row
     with pytest.raises(errors.SurveyNotEditable):
         services.add_question(survey=stale, prompt="Sneaky?")

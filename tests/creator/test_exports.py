@@ -17,7 +17,7 @@ from tests.helpers import close_response
 
 pytestmark = pytest.mark.django_db
 
-Kind = Question.Kind
+KindChoices = Question.KindChoices
 
 
 TEXTS = [
@@ -37,7 +37,7 @@ TEXTS = [
 def mixed(alice):
     survey = build_mixed_survey(owner=alice, status=Survey.Status.ACTIVE, title="Mixed bag")
     q = {question.kind: question for question in survey.questions.prefetch_related("options")}
-    first, second, third, _ = q[Kind.MULTIPLE].options.all()
+    first, second, third, _ = q[KindChoices.MULTIPLE].options.all()
     for n, text in enumerate(TEXTS):
         responses.submit_response(
             survey=survey,
@@ -45,22 +45,22 @@ def mixed(alice):
             answers=clean_answers(
                 survey,
                 {
-                    q[Kind.SINGLE].pk: q[Kind.SINGLE].options.first().pk,
+                    q[KindChoices.SINGLE].pk: q[KindChoices.SINGLE].options.first().pk,
                     # ticked out of order: exported in the question's order
-                    q[Kind.MULTIPLE].pk: [second.pk, first.pk] if n == 0 else [third.pk],
-                    q[Kind.SHORT_TEXT].pk: text,
-                    q[Kind.NUMBER].pk: "12.50" if n == 0 else n,
-                    q[Kind.RATING_5].pk: 1 + n % 5,
+                    q[KindChoices.MULTIPLE].pk: [second.pk, first.pk] if n == 0 else [third.pk],
+                    q[KindChoices.SHORT_TEXT].pk: text,
+                    q[KindChoices.NUMBER].pk: "12.50" if n == 0 else n,
+                    q[KindChoices.RATING_5].pk: 1 + n % 5,
                     **(
                         {
-                            q[Kind.RANKING].pk: [o.pk for o in q[Kind.RANKING].options.all()][
-                                ::-1
-                            ],
+                            q[KindChoices.RANKING].pk: [
+                                o.pk for o in q[KindChoices.RANKING].options.all()
+                            ][::-1],
                             # rows 1 and 3 on the agreement scale: "Agree", "Strongly disagree"
-                            q[Kind.MATRIX].pk: {
+                            q[KindChoices.MATRIX].pk: {
                                 str(row.pk): point
                                 for row, point in zip(
-                                    q[Kind.MATRIX].options.all()[::2], (4, 1), strict=True
+                                    q[KindChoices.MATRIX].options.all()[::2], (4, 1), strict=True
                                 )
                             },
                         }
@@ -103,30 +103,30 @@ def test_csv_of_every_kind(alice_client, mixed):
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     header, first = rows[0], rows[1]
     # A matrix takes a column per row, a ranking one per place, the others one each.
-    statements = [o.text for o in q[Kind.MATRIX].options.all()]
-    ranked = [o.text for o in q[Kind.RANKING].options.all()]
+    statements = [o.text for o in q[KindChoices.MATRIX].options.all()]
+    ranked = [o.text for o in q[KindChoices.RANKING].options.all()]
     expected, column = [], {}
     for kind, question in q.items():
         column[kind] = 2 + len(expected)
-        if kind == Kind.MATRIX:
+        if kind == KindChoices.MATRIX:
             expected += [f"{question.prompt} [{row}]" for row in statements]
-        elif kind == Kind.RANKING:
+        elif kind == KindChoices.RANKING:
             expected += [f"{question.prompt} [place {n}]" for n in (1, 2, 3)]
         else:
             expected.append(question.prompt)
     assert header[2:] == expected
-    matrix_cells = first[column[Kind.MATRIX] : column[Kind.MATRIX] + 3]
+    matrix_cells = first[column[KindChoices.MATRIX] : column[KindChoices.MATRIX] + 3]
     assert matrix_cells == ["Agree", "", "Strongly disagree"]
-    assert first[column[Kind.RANKING] : column[Kind.RANKING] + 3] == ranked[::-1]
+    assert first[column[KindChoices.RANKING] : column[KindChoices.RANKING] + 3] == ranked[::-1]
     for later in rows[2:]:  # left out by the others
-        assert later[column[Kind.MATRIX] : column[Kind.MATRIX] + 3] == [""] * 3
-        assert later[column[Kind.RANKING] : column[Kind.RANKING] + 3] == [""] * 3
-    first_two = [o.text for o in q[Kind.MULTIPLE].options.all()][:2]
-    assert first[column[Kind.MULTIPLE]] == "; ".join(first_two)
-    assert first[column[Kind.NUMBER]] == "12.5"
-    assert first[column[Kind.SHORT_TEXT]] == "'" + TEXTS[0]
-    assert first[column[Kind.LONG_TEXT]] == ""  # optional, left out
-    assert [row[column[Kind.RATING_5]] for row in rows[1:]] == [
+        assert later[column[KindChoices.MATRIX] : column[KindChoices.MATRIX] + 3] == [""] * 3
+        assert later[column[KindChoices.RANKING] : column[KindChoices.RANKING] + 3] == [""] * 3
+    first_two = [o.text for o in q[KindChoices.MULTIPLE].options.all()][:2]
+    assert first[column[KindChoices.MULTIPLE]] == "; ".join(first_two)
+    assert first[column[KindChoices.NUMBER]] == "12.5"
+    assert first[column[KindChoices.SHORT_TEXT]] == "'" + TEXTS[0]
+    assert first[column[KindChoices.LONG_TEXT]] == ""  # optional, left out
+    assert [row[column[KindChoices.RATING_5]] for row in rows[1:]] == [
         str(1 + n % 5) for n in range(len(TEXTS))
     ]
 
@@ -143,10 +143,10 @@ def test_xlsx_keeps_numbers_as_numbers_and_formulas_as_text(alice_client, mixed)
     column = {kind: 2 + n for n, kind in enumerate(q)}
     assert len(rows) == 1 + len(TEXTS)
     # as typed (trimmed when stored), never run; control characters XML can't hold replaced
-    assert [row[column[Kind.SHORT_TEXT]] for row in rows[1:]] == [
+    assert [row[column[KindChoices.SHORT_TEXT]] for row in rows[1:]] == [
         t.strip().replace("\x07", "\ufffd") for t in TEXTS
     ]
-    assert rows[1][column[Kind.NUMBER]] == 12.5 and rows[2][column[Kind.NUMBER]] == 1
+    assert rows[1][column[KindChoices.NUMBER]] == 12.5 and rows[2][column[KindChoices.NUMBER]] == 1
     assert isinstance(rows[1][0], int)
     raw = zipfile.ZipFile(io.BytesIO(body)).read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in raw  # no cell is a formula
@@ -159,11 +159,11 @@ def test_summary_csv(alice_client, mixed):
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0] == ["question", "type", "answer", "count", "percent"]
     assert rows[1] == ["(all)", "", "responses", str(len(TEXTS)), ""]
-    single = f"1. {q[Kind.SINGLE].prompt}"
-    first_option = q[Kind.SINGLE].options.first().text
+    single = f"1. {q[KindChoices.SINGLE].prompt}"
+    first_option = q[KindChoices.SINGLE].options.first().text
     assert [single, "Single choice", first_option, str(len(TEXTS)), "100.0"] in rows
-    rating = f"6. {q[Kind.RATING_5].prompt}"
+    rating = f"6. {q[KindChoices.RATING_5].prompt}"
     # 1 2 3 4 5 1 2 3 4: 25 / 9
     assert [rating, "Rating 1–5", "mean", "2.78", ""] in rows
     assert [rating, "Rating 1–5", "median", "3", ""] in rows
-    assert [f"3. {q[Kind.SHORT_TEXT].prompt}", "Short text", "answered", "9", ""] in rows
+    assert [f"3. {q[KindChoices.SHORT_TEXT].prompt}", "Short text", "answered", "9", ""] in rows

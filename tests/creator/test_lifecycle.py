@@ -50,9 +50,9 @@ def test_cannot_start_without_questions_or_with_one_option(alice_client, alice):
 
 def test_publish_needs_enough_options_for_the_minimum_ticks(alice):
     survey = build_mixed_survey(owner=alice)
-    survey.questions.filter(kind=Question.Kind.MULTIPLE).update(min_choices=5)
+    survey.questions.filter(kind=Question.KindChoices.MULTIPLE).update(min_choices=5)
     with pytest.raises(Exception, match="asks for at least 5 ticks"):
-        services.publish_survey(survey=survey)
+        services.start_survey(survey=survey)
 
 
 def test_close_only_a_running_survey(draft_survey, active_survey):

@@ -17,7 +17,7 @@ from tests.helpers import by_kind, submit_mixed
 
 pytestmark = pytest.mark.django_db
 
-Kind = Question.Kind
+KindChoices = Question.KindChoices
 
 
 def result(results, kind):
@@ -75,7 +75,7 @@ def test_ratings_numbers_and_nps(mixed_survey):
     submit_mixed(mixed_survey, nps=10, rating_5=5, number=2)
     results = results_for(mixed_survey)
 
-    rating = result(results, Kind.RATING_5)
+    rating = result(results, KindChoices.RATING_5)
     assert [(b.label, b.count) for b in rating.bars] == [
         ("1", 1),
         ("2", 2),
@@ -85,51 +85,51 @@ def test_ratings_numbers_and_nps(mixed_survey):
     ]
     assert rating.stats.mean == Decimal("3.33") and rating.stats.median == Decimal("3.5")
 
-    nps = result(results, Kind.NPS)
+    nps = result(results, KindChoices.NPS)
     # 0 and 6 detract, 7 is passive, 9 10 10 promote: (3 - 2) / 6 → 17
     assert nps.stats.nps == 17 and nps.stats.median == 8 and nps.answered == 6
     assert [b.label for b in nps.bars] == [str(n) for n in range(11)]
 
-    number = result(results, Kind.NUMBER)
+    number = result(results, KindChoices.NUMBER)
     values = [1, 2, 3, 100, Decimal("2.25"), 2]
     assert number.stats.mean == Decimal("18.38")  # 110.25 / 6 = 18.375
     assert number.stats.median == Decimal(statistics.median(values))
     assert (number.stats.lowest, number.stats.highest) == (1, 100)
     assert sum(b.count for b in number.bars) == 6
-    assert result(results, Kind.RATING_10).stats is None  # optional, never answered
+    assert result(results, KindChoices.RATING_10).stats is None  # optional, never answered
 
 
 def test_many_distinct_numbers_are_grouped_in_round_ranges(mixed_survey):
     for value in range(0, 100, 3):
         submit_mixed(mixed_survey, number=value)
-    bars = result(results_for(mixed_survey), Kind.NUMBER).bars
+    bars = result(results_for(mixed_survey), KindChoices.NUMBER).bars
     assert bars[0].label == "0 to under 20" and len(bars) == 5
     assert sum(b.count for b in bars) == len(range(0, 100, 3))
 
 
 def test_multiple_choice_percentages_are_of_those_who_answered(mixed_survey):
-    first, second, *_ = by_kind(mixed_survey)[Kind.MULTIPLE].options.all()
+    first, second, *_ = by_kind(mixed_survey)[KindChoices.MULTIPLE].options.all()
     submit_mixed(mixed_survey, multiple=[first.pk, second.pk])
     submit_mixed(mixed_survey, multiple=[first.pk])
-    bars = result(results_for(mixed_survey), Kind.MULTIPLE).bars
+    bars = result(results_for(mixed_survey), KindChoices.MULTIPLE).bars
     assert [(b.count, b.percent) for b in bars[:2]] == [(2, 100.0), (1, 50.0)]
 
 
 def test_text_results_show_the_newest_answers_and_how_many(mixed_survey):
     for n in range(5):
         submit_mixed(mixed_survey, short_text=f"answer {n}")
-    text = result(results_for(mixed_survey), Kind.SHORT_TEXT)
+    text = result(results_for(mixed_survey), KindChoices.SHORT_TEXT)
     assert text.answered == 5 and text.texts == ("answer 4", "answer 3", "answer 2")
 
 
 def test_filtered_results_equal_a_recount_of_the_filtered_submissions(mixed_survey):
     rng = random.Random(7)
     q = by_kind(mixed_survey)
-    multiple = [o.pk for o in q[Kind.MULTIPLE].options.all()]
+    multiple = [o.pk for o in q[KindChoices.MULTIPLE].options.all()]
     for _ in range(60):
         submit_mixed(
             mixed_survey,
-            single=rng.choice([o.pk for o in q[Kind.SINGLE].options.all()]),
+            single=rng.choice([o.pk for o in q[KindChoices.SINGLE].options.all()]),
             multiple=rng.sample(multiple, rng.randint(1, 2)),
             number=rng.randint(0, 100),
             rating_5=rng.randint(1, 5),
@@ -160,7 +160,7 @@ def test_filtered_results_equal_a_recount_of_the_filtered_submissions(mixed_surv
 
 
 def test_results_page_filter(alice_client, mixed_survey):
-    option = by_kind(mixed_survey)[Kind.SINGLE].options.last()
+    option = by_kind(mixed_survey)[KindChoices.SINGLE].options.last()
     submit_mixed(mixed_survey, single=option.pk, short_text="chosen")
     submit_mixed(mixed_survey, short_text="other")
     url = reverse("surveys:results", args=[mixed_survey.pk])
@@ -168,7 +168,7 @@ def test_results_page_filter(alice_client, mixed_survey):
     assert page.context["results"].submissions == 1
     assert "Showing the 1 of 2 responses that chose" in page.content.decode()
     assert page.context["total"] == 2
-    assert result(page.context["results"], Kind.SHORT_TEXT).texts == ("chosen",)
+    assert result(page.context["results"], KindChoices.SHORT_TEXT).texts == ("chosen",)
 
 
 @pytest.mark.parametrize("chose", ["abc", "-1", "99999999"])

@@ -61,7 +61,7 @@ def test_a_new_version_takes_over_the_link_and_old_answers_keep_their_questions(
 
 def test_a_replaced_version_gets_no_second_successor(alice, active_survey):
     draft = services.new_version(survey=active_survey)
-    services.publish_survey(survey=draft)
+    services.start_survey(survey=draft)
     active_survey.refresh_from_db()
     with pytest.raises(errors.WrongStatus):
         services.new_version(survey=active_survey)
@@ -74,7 +74,7 @@ def test_a_taker_mid_form_when_the_version_changes_is_asked_again(client, active
     data = answer_data(client, active_survey)
     new = services.new_version(survey=active_survey)
     new.questions.update(prompt="Reworded?")
-    services.publish_survey(survey=new)
+    services.start_survey(survey=new)
     response = client.post(link, data)
     assert response.status_code == 400
     assert "didn't match this survey" in response.content.decode()

@@ -84,19 +84,23 @@ def production_copy():
     integrations.rotate_secret(endpoint=endpoint)  # a previous secret too
     survey.refresh_from_db()
     questions = {q.kind: q for q in survey.questions.prefetch_related("options")}
-    Kind = Question.Kind
+    KindChoices = Question.KindChoices
     responses.submit_response(
         survey=survey,
         token="browser-token",
         answers=clean_answers(
             survey,
             {
-                questions[Kind.SINGLE].pk: str(questions[Kind.SINGLE].options.first().pk),
-                questions[Kind.MULTIPLE].pk: [str(questions[Kind.MULTIPLE].options.first().pk)],
-                questions[Kind.SHORT_TEXT].pk: "Alice Smith, 12 High Street",
-                questions[Kind.LONG_TEXT].pk: "Call me on 0123 456 789",
-                questions[Kind.NUMBER].pk: "42",
-                questions[Kind.RATING_5].pk: "4",
+                questions[KindChoices.SINGLE].pk: str(
+                    questions[KindChoices.SINGLE].options.first().pk
+                ),
+                questions[KindChoices.MULTIPLE].pk: [
+                    str(questions[KindChoices.MULTIPLE].options.first().pk)
+                ],
+                questions[KindChoices.SHORT_TEXT].pk: "Alice Smith, 12 High Street",
+                questions[KindChoices.LONG_TEXT].pk: "Call me on 0123 456 789",
+                questions[KindChoices.NUMBER].pk: "42",
+                questions[KindChoices.RATING_5].pk: "4",
             },
         ),
     )

@@ -22,7 +22,7 @@ from tests.helpers import answer_url, by_kind, question_of, submit_mixed
 
 pytestmark = pytest.mark.django_db
 
-Kind = Question.Kind
+KindChoices = Question.KindChoices
 
 
 def post_with(client, survey, **values):
@@ -31,30 +31,35 @@ def post_with(client, survey, **values):
     form = client.get(answer_url(survey)).context["form"]
     data = {
         "token": form.initial["token"],
-        f"q_{q[Kind.SINGLE].pk}": str(q[Kind.SINGLE].options.first().pk),
-        f"q_{q[Kind.MULTIPLE].pk}": str(q[Kind.MULTIPLE].options.first().pk),
-        f"q_{q[Kind.SHORT_TEXT].pk}": "ok",
-        f"q_{q[Kind.NUMBER].pk}": "1",
-        f"q_{q[Kind.RATING_5].pk}": "3",
+        f"q_{q[KindChoices.SINGLE].pk}": str(q[KindChoices.SINGLE].options.first().pk),
+        f"q_{q[KindChoices.MULTIPLE].pk}": str(q[KindChoices.MULTIPLE].options.first().pk),
+        f"q_{q[KindChoices.SHORT_TEXT].pk}": "ok",
+        f"q_{q[KindChoices.NUMBER].pk}": "1",
+        f"q_{q[KindChoices.RATING_5].pk}": "3",
     }
     data.update({f"q_{q[kind].pk}": value for kind, value in values.items()})
     return client.post(answer_url(survey), data)
 
 
 def test_dates_and_times_are_stored_as_iso_text(client, mixed_survey):
-    response = post_with(client, mixed_survey, **{Kind.DATE: "2026-11-28", Kind.TIME: "09:05"})
+    response = post_with(
+        client, mixed_survey, **{KindChoices.DATE: "2026-11-28", KindChoices.TIME: "09:05"}
+    )
     assert response.status_code == 302
     stored = dict(
-        Answer.objects.filter(question__kind__in=[Kind.DATE, Kind.TIME]).values_list(
+        Answer.objects.filter(question__kind__in=[KindChoices.DATE, KindChoices.TIME]).values_list(
             "question__kind", "text"
         )
     )
-    assert stored == {Kind.DATE: "2026-11-28", Kind.TIME: "09:05"}
+    assert stored == {KindChoices.DATE: "2026-11-28", KindChoices.TIME: "09:05"}
 
 
 def test_the_form_draws_native_controls_with_the_range(client, mixed_survey):
     page = client.get(answer_url(mixed_survey)).content.decode()
-    date_q, time_q = question_of(mixed_survey, Kind.DATE), question_of(mixed_survey, Kind.TIME)
+    date_q, time_q = (
+        question_of(mixed_survey, KindChoices.DATE),
+        question_of(mixed_survey, KindChoices.TIME),
+    )
     assert f'name="q_{date_q.pk}" id="id_q_{date_q.pk}" type="date"' in page
     assert 'min="2026-01-01"' in page and "A date from 1 January 2026 on." in page
     assert f'name="q_{time_q.pk}" id="id_q_{time_q.pk}" type="time"' in page
@@ -63,20 +68,20 @@ def test_the_form_draws_native_controls_with_the_range(client, mixed_survey):
 @pytest.mark.parametrize(
     "kind, value, message",
     [
-        (Kind.DATE, "28/11/2026", "Enter a date as year-month-day, like 2026-11-28."),
-        (Kind.DATE, "2026-1-5", "Enter a date as year-month-day"),
-        (Kind.DATE, "20261128", "Enter a date as year-month-day"),
-        (Kind.DATE, "２０２６-１１-２８", "Enter a date as year-month-day"),
-        (Kind.DATE, "2026-11-28T10:00", "Enter a date as year-month-day"),
-        (Kind.DATE, "2026-02-30", "There is no such date."),
-        (Kind.DATE, "2026-13-01", "There is no such date."),
-        (Kind.DATE, "0000-01-01", "There is no such date."),
-        (Kind.DATE, "2025-12-31", "Enter 1 January 2026 or later."),
-        (Kind.TIME, "9:30", "Enter a time as hours:minutes, like 14:30."),
-        (Kind.TIME, "14:30:00", "Enter a time as hours:minutes"),
-        (Kind.TIME, "24:00", "There is no such time of day."),
-        (Kind.TIME, "12:60", "There is no such time of day."),
-        (Kind.TIME, "noon", "Enter a time as hours:minutes"),
+        (KindChoices.DATE, "28/11/2026", "Enter a date as year-month-day, like 2026-11-28."),
+        (KindChoices.DATE, "2026-1-5", "Enter a date as year-month-day"),
+        (KindChoices.DATE, "20261128", "Enter a date as year-month-day"),
+        (KindChoices.DATE, "２０２６-１１-２８", "Enter a date as year-month-day"),
+        (KindChoices.DATE, "2026-11-28T10:00", "Enter a date as year-month-day"),
+        (KindChoices.DATE, "2026-02-30", "There is no such date."),
+        (KindChoices.DATE, "2026-13-01", "There is no such date."),
+        (KindChoices.DATE, "0000-01-01", "There is no such date."),
+        (KindChoices.DATE, "2025-12-31", "Enter 1 January 2026 or later."),
+        (KindChoices.TIME, "9:30", "Enter a time as hours:minutes, like 14:30."),
+        (KindChoices.TIME, "14:30:00", "Enter a time as hours:minutes"),
+        (KindChoices.TIME, "24:00", "There is no such time of day."),
+        (KindChoices.TIME, "12:60", "There is no such time of day."),
+        (KindChoices.TIME, "noon", "Enter a time as hours:minutes"),
     ],
 )
 def test_malformed_or_out_of_range_is_asked_again_and_nothing_is_stored(
@@ -89,25 +94,31 @@ def test_malformed_or_out_of_range_is_asked_again_and_nothing_is_stored(
 
 
 def test_latest_date_is_enforced(client, mixed_survey):
-    mixed_survey.questions.filter(kind=Kind.DATE).update(max_date=date(2026, 12, 31))
-    response = post_with(client, mixed_survey, **{Kind.DATE: "2027-01-01"})
+    mixed_survey.questions.filter(kind=KindChoices.DATE).update(max_date=date(2026, 12, 31))
+    response = post_with(client, mixed_survey, **{KindChoices.DATE: "2027-01-01"})
     assert "Enter 31 December 2026 or earlier." in response.content.decode()
-    assert post_with(client, mixed_survey, **{Kind.DATE: "2026-12-31"}).status_code == 302
+    assert post_with(client, mixed_survey, **{KindChoices.DATE: "2026-12-31"}).status_code == 302
 
 
 def test_the_api_takes_dates_as_text_by_the_same_rule(mixed_survey):
     q = by_kind(mixed_survey)
     answers = [
-        {"questionId": q[Kind.SINGLE].pk, "optionId": q[Kind.SINGLE].options.first().pk},
-        {"questionId": q[Kind.MULTIPLE].pk, "optionIds": [q[Kind.MULTIPLE].options.first().pk]},
-        {"questionId": q[Kind.SHORT_TEXT].pk, "text": "ok"},
-        {"questionId": q[Kind.NUMBER].pk, "number": 5},
-        {"questionId": q[Kind.RATING_5].pk, "number": 4},
+        {
+            "questionId": q[KindChoices.SINGLE].pk,
+            "optionId": q[KindChoices.SINGLE].options.first().pk,
+        },
+        {
+            "questionId": q[KindChoices.MULTIPLE].pk,
+            "optionIds": [q[KindChoices.MULTIPLE].options.first().pk],
+        },
+        {"questionId": q[KindChoices.SHORT_TEXT].pk, "text": "ok"},
+        {"questionId": q[KindChoices.NUMBER].pk, "number": 5},
+        {"questionId": q[KindChoices.RATING_5].pk, "number": 4},
     ]
     url = f"/api/v1/public/surveys/{mixed_survey.public_token}/responses/"
 
     def submit(key, value):
-        extra = [{"questionId": q[Kind.DATE].pk, "text": value}]
+        extra = [{"questionId": q[KindChoices.DATE].pk, "text": value}]
         return APIClient().post(
             url, {"answers": answers + extra}, format="json", HTTP_IDEMPOTENCY_KEY=key
         )
@@ -115,7 +126,7 @@ def test_the_api_takes_dates_as_text_by_the_same_rule(mixed_survey):
     refused = submit("bad", "2026-02-30")
     assert refused.status_code == 400 and "There is no such date." in str(refused.json())
     assert submit("good", "2026-03-01").status_code == 201
-    assert Answer.objects.get(question=q[Kind.DATE]).text == "2026-03-01"
+    assert Answer.objects.get(question=q[KindChoices.DATE]).text == "2026-03-01"
 
 
 @pytest.mark.parametrize(
@@ -156,9 +167,9 @@ def test_date_counts_keep_every_answer_in_a_few_dozen_bars(pairs):
 
 def test_results_count_dates_and_times_with_their_span(mixed_survey):
     for day, time in [("2026-12-05", "09:15"), ("2026-12-05", "09:45"), ("2026-12-07", "11:00")]:
-        submit_mixed(mixed_survey, **{Kind.DATE: day, Kind.TIME: time})
+        submit_mixed(mixed_survey, **{KindChoices.DATE: day, KindChoices.TIME: time})
     results = {r.kind: r for r in results_for(mixed_survey).questions}
-    dates, times = results[Kind.DATE], results[Kind.TIME]
+    dates, times = results[KindChoices.DATE], results[KindChoices.TIME]
     assert [(b.label, b.count) for b in dates.bars] == [
         ("5 December 2026", 2),
         ("6 December 2026", 0),
@@ -178,7 +189,7 @@ def test_results_count_dates_and_times_with_their_span(mixed_survey):
 
 
 def test_results_page_api_and_exports_show_them(alice_client, alice_api, mixed_survey):
-    submit_mixed(mixed_survey, **{Kind.DATE: "2026-12-05", Kind.TIME: "18:30"})
+    submit_mixed(mixed_survey, **{KindChoices.DATE: "2026-12-05", KindChoices.TIME: "18:30"})
     page = alice_client.get(reverse("surveys:results", args=[mixed_survey.pk])).content.decode()
     assert "5 December 2026" in page and "<dt>Earliest</dt><dd>2026-12-05</dd>" in page
     api = alice_api.get(f"/api/v1/surveys/{mixed_survey.pk}/results/").json()
@@ -202,10 +213,10 @@ def test_results_page_api_and_exports_show_them(alice_client, alice_api, mixed_s
 def test_a_respondent_edits_a_date(client, mixed_survey):
     mixed_survey.respondents_can_edit = True
     mixed_survey.save()
-    post_with(client, mixed_survey, **{Kind.DATE: "2026-12-05"})
+    post_with(client, mixed_survey, **{KindChoices.DATE: "2026-12-05"})
     submission = Submission.objects.get()
     form = AnswerForm.for_response(submission, questions=survey_structure(mixed_survey))
-    assert form.initial[f"q_{question_of(mixed_survey, Kind.DATE).pk}"] == "2026-12-05"
+    assert form.initial[f"q_{question_of(mixed_survey, KindChoices.DATE).pk}"] == "2026-12-05"
 
 
 def test_the_builder_sets_a_date_range_and_refuses_one_backwards(alice_client, draft_survey):
@@ -219,9 +230,9 @@ def test_the_builder_sets_a_date_range_and_refuses_one_backwards(alice_client, d
     }
     response = alice_client.post(url, backwards)
     assert response.status_code == 200 and "Must not be below the lowest." in response.text
-    assert not draft_survey.questions.filter(kind=Kind.DATE).exists()
+    assert not draft_survey.questions.filter(kind=KindChoices.DATE).exists()
     alice_client.post(url, {**backwards, "min_date": "2026-01-01", "max_date": "2026-12-31"})
-    question = draft_survey.questions.get(kind=Kind.DATE)
+    question = draft_survey.questions.get(kind=KindChoices.DATE)
     assert (question.min_date, question.max_date) == (date(2026, 1, 1), date(2026, 12, 31))
     assert question.kind_def.describe(question) == [
         "from 1 January 2026",
@@ -230,10 +241,10 @@ def test_the_builder_sets_a_date_range_and_refuses_one_backwards(alice_client, d
 
 
 def test_a_new_version_keeps_the_range(alice, mixed_survey):
-    mixed_survey.questions.filter(kind=Kind.DATE).update(max_date=date(2026, 6, 1))
+    mixed_survey.questions.filter(kind=KindChoices.DATE).update(max_date=date(2026, 6, 1))
     services.close_survey(survey=mixed_survey)
     draft = services.new_version(survey=mixed_survey)
-    question = draft.questions.get(kind=Kind.DATE)
+    question = draft.questions.get(kind=KindChoices.DATE)
     assert (question.min_date, question.max_date) == (date(2026, 1, 1), date(2026, 6, 1))
 
 

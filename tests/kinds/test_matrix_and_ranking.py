@@ -19,7 +19,7 @@ from tests.helpers import answer_url, by_kind, submit_mixed
 
 pytestmark = pytest.mark.django_db
 
-Kind = Question.Kind
+KindChoices = Question.KindChoices
 
 
 @pytest.fixture
@@ -36,17 +36,17 @@ def form_data(client, survey, q, **fields):
     form = client.get(answer_url(survey)).context["form"]
     return {
         "token": form.initial["token"],
-        f"q_{q[Kind.SINGLE].pk}": str(rows_of(q[Kind.SINGLE])[0].pk),
-        f"q_{q[Kind.MULTIPLE].pk}": str(rows_of(q[Kind.MULTIPLE])[0].pk),
-        f"q_{q[Kind.SHORT_TEXT].pk}": "ok",
-        f"q_{q[Kind.NUMBER].pk}": "1",
-        f"q_{q[Kind.RATING_5].pk}": "3",
+        f"q_{q[KindChoices.SINGLE].pk}": str(rows_of(q[KindChoices.SINGLE])[0].pk),
+        f"q_{q[KindChoices.MULTIPLE].pk}": str(rows_of(q[KindChoices.MULTIPLE])[0].pk),
+        f"q_{q[KindChoices.SHORT_TEXT].pk}": "ok",
+        f"q_{q[KindChoices.NUMBER].pk}": "1",
+        f"q_{q[KindChoices.RATING_5].pk}": "3",
         **fields,
     }
 
 
 def matrix_fields(q, points):
-    question = q[Kind.MATRIX]
+    question = q[KindChoices.MATRIX]
     return {
         f"q_{question.pk}_{row.pk}": str(point)
         for row, point in zip(rows_of(question), points, strict=False)
@@ -55,7 +55,7 @@ def matrix_fields(q, points):
 
 
 def ranking_fields(q, places):
-    question = q[Kind.RANKING]
+    question = q[KindChoices.RANKING]
     return {
         f"q_{question.pk}_{option.pk}": str(place)
         for option, place in zip(rows_of(question), places, strict=False)
@@ -72,18 +72,25 @@ def test_a_matrix_and_a_ranking_are_stored_one_row_per_option(client, mixed_surv
         client, mixed_survey, q, **matrix_fields(q, [5, 1, 3]), **ranking_fields(q, [2, 3, 1])
     )
     assert client.post(answer_url(mixed_survey), data).status_code == 302
-    rows, options = rows_of(q[Kind.MATRIX]), rows_of(q[Kind.RANKING])
-    assert stored(q[Kind.MATRIX]) == {rows[0].text: 5, rows[1].text: 1, rows[2].text: 3}
-    assert stored(q[Kind.RANKING]) == {options[0].text: 2, options[1].text: 3, options[2].text: 1}
+    rows, options = rows_of(q[KindChoices.MATRIX]), rows_of(q[KindChoices.RANKING])
+    assert stored(q[KindChoices.MATRIX]) == {rows[0].text: 5, rows[1].text: 1, rows[2].text: 3}
+    assert stored(q[KindChoices.RANKING]) == {
+        options[0].text: 2,
+        options[1].text: 3,
+        options[2].text: 1,
+    }
 
 
 def test_the_form_draws_a_radio_group_per_row_and_a_select_per_option(client, mixed_survey, q):
     page = client.get(answer_url(mixed_survey)).content.decode()
-    row = rows_of(q[Kind.MATRIX])[0]
+    row = rows_of(q[KindChoices.MATRIX])[0]
     assert f"<legend>{row.text}</legend>" in page
-    assert f'name="q_{q[Kind.MATRIX].pk}_{row.pk}" value="1"' in page and "Strongly agree" in page
-    option = rows_of(q[Kind.RANKING])[0]
-    assert f'<select name="q_{q[Kind.RANKING].pk}_{option.pk}"' in page
+    assert (
+        f'name="q_{q[KindChoices.MATRIX].pk}_{row.pk}" value="1"' in page
+        and "Strongly agree" in page
+    )
+    option = rows_of(q[KindChoices.RANKING])[0]
+    assert f'<select name="q_{q[KindChoices.RANKING].pk}_{option.pk}"' in page
     assert "Give each option a place, 1 for your first choice." in page
 
 
@@ -103,8 +110,8 @@ def test_a_repeated_or_missing_place_is_asked_again(client, mixed_survey, q, fie
 
 
 def test_a_required_matrix_needs_every_row(client, mixed_survey, q):
-    q[Kind.MATRIX].required = True
-    q[Kind.MATRIX].save()
+    q[KindChoices.MATRIX].required = True
+    q[KindChoices.MATRIX].save()
     data = form_data(client, mixed_survey, q, **matrix_fields(q, [4, None, 2]))
     response = client.post(answer_url(mixed_survey), data)
     assert response.status_code == 200
@@ -116,7 +123,7 @@ def test_a_required_matrix_needs_every_row(client, mixed_survey, q):
 def test_an_optional_matrix_takes_some_rows(client, mixed_survey, q):
     data = form_data(client, mixed_survey, q, **matrix_fields(q, [None, 2, None]))
     assert client.post(answer_url(mixed_survey), data).status_code == 302
-    assert stored(q[Kind.MATRIX]) == {rows_of(q[Kind.MATRIX])[1].text: 2}
+    assert stored(q[KindChoices.MATRIX]) == {rows_of(q[KindChoices.MATRIX])[1].text: 2}
 
 
 @pytest.mark.parametrize(
@@ -130,10 +137,12 @@ def test_an_optional_matrix_takes_some_rows(client, mixed_survey, q):
         lambda q: ranking_fields(q, ["-1", 1, 2]),
         lambda q: ranking_fields(q, ["１", 2, 3]),
         # a row of another question
-        lambda q: {f"q_{q[Kind.MATRIX].pk}_{rows_of(q[Kind.SINGLE])[0].pk}": "1"},
-        lambda q: {f"q_{q[Kind.MATRIX].pk}_999999": "1"},
+        lambda q: {f"q_{q[KindChoices.MATRIX].pk}_{rows_of(q[KindChoices.SINGLE])[0].pk}": "1"},
+        lambda q: {f"q_{q[KindChoices.MATRIX].pk}_999999": "1"},
         # a row answered twice
-        lambda q: {f"q_{q[Kind.MATRIX].pk}_{rows_of(q[Kind.MATRIX])[0].pk}": ["1", "2"]},
+        lambda q: {
+            f"q_{q[KindChoices.MATRIX].pk}_{rows_of(q[KindChoices.MATRIX])[0].pk}": ["1", "2"]
+        },
     ],
 )
 def test_what_the_form_cannot_send_is_a_400_and_stores_nothing(client, mixed_survey, q, fields):
@@ -144,11 +153,14 @@ def test_what_the_form_cannot_send_is_a_400_and_stores_nothing(client, mixed_sur
 
 def api_answers(q, **extra):
     return [
-        {"questionId": q[Kind.SINGLE].pk, "optionId": rows_of(q[Kind.SINGLE])[0].pk},
-        {"questionId": q[Kind.MULTIPLE].pk, "optionIds": [rows_of(q[Kind.MULTIPLE])[0].pk]},
-        {"questionId": q[Kind.SHORT_TEXT].pk, "text": "ok"},
-        {"questionId": q[Kind.NUMBER].pk, "number": 5},
-        {"questionId": q[Kind.RATING_5].pk, "number": 4},
+        {"questionId": q[KindChoices.SINGLE].pk, "optionId": rows_of(q[KindChoices.SINGLE])[0].pk},
+        {
+            "questionId": q[KindChoices.MULTIPLE].pk,
+            "optionIds": [rows_of(q[KindChoices.MULTIPLE])[0].pk],
+        },
+        {"questionId": q[KindChoices.SHORT_TEXT].pk, "text": "ok"},
+        {"questionId": q[KindChoices.NUMBER].pk, "number": 5},
+        {"questionId": q[KindChoices.RATING_5].pk, "number": 4},
         *extra.values(),
     ]
 
@@ -163,7 +175,7 @@ def api_submit(survey, answers, key):
 
 
 def test_the_api_takes_a_ranking_in_order_and_a_matrix_as_points(mixed_survey, q):
-    ranking, matrix = q[Kind.RANKING], q[Kind.MATRIX]
+    ranking, matrix = q[KindChoices.RANKING], q[KindChoices.MATRIX]
     order = [o.pk for o in rows_of(ranking)][::-1]
     rows = rows_of(matrix)
     cases = {
@@ -191,7 +203,7 @@ def test_the_api_takes_a_ranking_in_order_and_a_matrix_as_points(mixed_survey, q
 
 
 def test_results_count_each_row_and_rank_the_options(mixed_survey, q):
-    ranking, matrix = q[Kind.RANKING], q[Kind.MATRIX]
+    ranking, matrix = q[KindChoices.RANKING], q[KindChoices.MATRIX]
     a, b, c = (o.pk for o in rows_of(ranking))
     rows = [o.pk for o in rows_of(matrix)]
     for order, points in [
@@ -199,9 +211,11 @@ def test_results_count_each_row_and_rank_the_options(mixed_survey, q):
         ([a, c, b], {rows[0]: 5, rows[1]: 1}),
         ([b, a, c], {}),
     ]:
-        submit_mixed(mixed_survey, **{Kind.RANKING: order, Kind.MATRIX: points or None})
+        submit_mixed(
+            mixed_survey, **{KindChoices.RANKING: order, KindChoices.MATRIX: points or None}
+        )
     results = {r.kind: r for r in results_for(mixed_survey).questions}
-    ranked = results[Kind.RANKING]
+    ranked = results[KindChoices.RANKING]
     assert [(bar.label, bar.count) for bar in ranked.bars] == [
         (o.text, n) for o, n in zip(rows_of(ranking), (2, 1, 0), strict=True)
     ]
@@ -211,8 +225,8 @@ def test_results_count_each_row_and_rank_the_options(mixed_survey, q):
         (rows_of(ranking)[1].text, "2.00"),
         (rows_of(ranking)[2].text, "2.67"),
     ]
-    assert not ranked.filterable and results[Kind.SINGLE].filterable
-    grid = results[Kind.MATRIX]
+    assert not ranked.filterable and results[KindChoices.SINGLE].filterable
+    grid = results[KindChoices.MATRIX]
     assert grid.answered == 2
     first, second, third = grid.rows
     assert [bar.count for bar in first.bars] == [0, 0, 0, 1, 1] and first.answered == 2
@@ -222,23 +236,23 @@ def test_results_count_each_row_and_rank_the_options(mixed_survey, q):
 
 
 def test_a_numeric_matrix_has_a_mean_per_row(mixed_survey, q):
-    Question.objects.filter(pk=q[Kind.MATRIX].pk).update(scale="1-10")
+    Question.objects.filter(pk=q[KindChoices.MATRIX].pk).update(scale="1-10")
     cache.clear()  # the cached structure saw the old scale
-    row = rows_of(q[Kind.MATRIX])[0].pk
+    row = rows_of(q[KindChoices.MATRIX])[0].pk
     for point in (10, 7, 8):
-        submit_mixed(mixed_survey, **{Kind.MATRIX: {row: point}})
-    (result,) = [r for r in results_for(mixed_survey).questions if r.kind == Kind.MATRIX]
+        submit_mixed(mixed_survey, **{KindChoices.MATRIX: {row: point}})
+    (result,) = [r for r in results_for(mixed_survey).questions if r.kind == KindChoices.MATRIX]
     assert str(result.rows[0].mean) == "8.33" and len(result.rows[0].bars) == 10
 
 
 def test_exports_responses_page_and_the_api_show_them(alice_client, alice_api, mixed_survey, q):
-    ranking, matrix = q[Kind.RANKING], q[Kind.MATRIX]
+    ranking, matrix = q[KindChoices.RANKING], q[KindChoices.MATRIX]
     options, rows = rows_of(ranking), rows_of(matrix)
     submit_mixed(
         mixed_survey,
         **{
-            Kind.RANKING: [options[2].pk, options[0].pk, options[1].pk],
-            Kind.MATRIX: {rows[0].pk: 1, rows[2].pk: 5},
+            KindChoices.RANKING: [options[2].pk, options[0].pk, options[1].pk],
+            KindChoices.MATRIX: {rows[0].pk: 1, rows[2].pk: 5},
         },
     )
     page = alice_client.get(reverse("surveys:responses", args=[mixed_survey.pk])).content.decode()
@@ -265,11 +279,14 @@ def test_exports_responses_page_and_the_api_show_them(alice_client, alice_api, m
 
 
 def test_a_respondent_sees_their_ranking_and_matrix_in_the_edit_form(mixed_survey, q):
-    ranking, matrix = q[Kind.RANKING], q[Kind.MATRIX]
+    ranking, matrix = q[KindChoices.RANKING], q[KindChoices.MATRIX]
     options, rows = rows_of(ranking), rows_of(matrix)
     submission = submit_mixed(
         mixed_survey,
-        **{Kind.RANKING: [o.pk for o in options][::-1], Kind.MATRIX: {rows[1].pk: 3}},
+        **{
+            KindChoices.RANKING: [o.pk for o in options][::-1],
+            KindChoices.MATRIX: {rows[1].pk: 3},
+        },
     )
     form = AnswerForm.for_response(submission, questions=survey_structure(mixed_survey))
     assert form.initial[f"q_{matrix.pk}"] == {str(rows[1].pk): "3"}
@@ -282,11 +299,11 @@ def test_a_respondent_sees_their_ranking_and_matrix_in_the_edit_form(mixed_surve
 
 def test_a_matrix_needs_a_scale_and_rows_to_start(alice, draft_survey):
     question = services.add_question(survey=draft_survey, prompt="Rate these", kind="matrix")
-    problems = question.kind_def.publish_problems(question, 0)
+    problems = question.kind_def.start_problems(question, 0)
     assert problems == ["“Rate these” needs a scale.", "“Rate these” needs at least one row."]
     services.update_question(question=question, scale="agree")
     question.refresh_from_db()
-    assert question.kind_def.publish_problems(question, 1) == []
+    assert question.kind_def.start_problems(question, 1) == []
     assert question.settings_summary == ["Strongly disagree to strongly agree"]
 
 

@@ -69,7 +69,7 @@ def file_survey(alice):
     services.add_question(
         survey=survey, prompt="Anything else?", kind="short_text", required=False
     )
-    services.publish_survey(survey=survey)
+    services.start_survey(survey=survey)
     return survey
 
 
@@ -93,7 +93,7 @@ def test_an_optional_file_left_empty_is_what_a_browser_sends(alice):
     survey = services.create_survey(owner=alice, title="Optional photo")
     photo = services.add_question(survey=survey, prompt="Photo?", kind="file", required=False)
     note = services.add_question(survey=survey, prompt="Note", kind="short_text")
-    services.publish_survey(survey=survey)
+    services.start_survey(survey=survey)
 
     def post(value):
         client = Client()
@@ -356,7 +356,7 @@ def test_withdrawing_deleting_the_survey_or_the_account_deletes_the_files(
     assert stored_files(settings) == []
     survey = services.create_survey(owner=alice, title="Again")
     services.add_question(survey=survey, prompt="Photo", kind="file")
-    services.publish_survey(survey=survey)
+    services.start_survey(survey=survey)
     send(client, survey, jpeg())
     with django_capture_on_commit_callbacks(execute=True):
         alice.delete()

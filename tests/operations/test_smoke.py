@@ -15,7 +15,7 @@ def pages(alice, draft_survey, active_survey):
     token = active_survey.public_token
     closed = build_survey(owner=alice, status=Survey.Status.CLOSED)
     mixed = build_mixed_survey(owner=alice, status=Survey.Status.ACTIVE)
-    text = mixed.questions.get(kind=Question.Kind.SHORT_TEXT)
+    text = mixed.questions.get(kind=Question.KindChoices.SHORT_TEXT)
     return {
         "anonymous": [
             ("landing", [], 200),

@@ -246,6 +246,7 @@ API = [
     Route("api:survey-close", args=("survey",)),
     Route("api:survey-reopen", args=("survey",)),
     Route("api:survey-new-version", args=("survey",)),
+    Route("api:survey-start", args=("draft",)),
     Route("api:survey-publish", args=("draft",)),
     Route("api:survey-questions", args=("draft",)),
     Route("api:survey-responses", args=("survey",), query=("page",)),
@@ -293,7 +294,7 @@ def world(db):
     add_mixed_submissions(survey, 3)
     export, _ = tasks.start_export(survey=survey, format="csv")  # built in-process
     draft = build_mixed_survey(owner=alice)
-    draft_question = draft.questions.get(kind=Question.Kind.MULTIPLE)
+    draft_question = draft.questions.get(kind=Question.KindChoices.MULTIPLE)
     # Never contacted: nothing sends in these tests (WEBHOOK_SEND_IN_PROCESS is off).
     endpoint = integrations.add_endpoint(
         survey=survey, url="https://example.com/hooks", events=["response.submitted"]
@@ -310,7 +311,7 @@ def world(db):
         "receipt": signed_link(submission.receipt_secret),
         "survey": survey.pk,
         "token": survey.public_token,
-        "text_question": survey.questions.get(kind=Question.Kind.SHORT_TEXT).pk,
+        "text_question": survey.questions.get(kind=Question.KindChoices.SHORT_TEXT).pk,
         "export": export.pk,
         "draft": draft.pk,
         "draft_question": draft_question.pk,

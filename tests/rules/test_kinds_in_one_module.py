@@ -55,8 +55,8 @@ def _naming(tree):
                 if alias.name in CLASSES:
                     yield node.lineno, f"imports the kind {alias.name}"
         elif isinstance(node, ast.Attribute):
-            if node.attr in CHOICE_NAMES and getattr(node.value, "attr", "") == "Kind":
-                yield node.lineno, f"names Kind.{node.attr}"
+            if node.attr in CHOICE_NAMES and getattr(node.value, "attr", "") == "KindChoices":
+                yield node.lineno, f"names KindChoices.{node.attr}"
             if node.attr in CLASSES:
                 yield node.lineno, f"names the kind {node.attr}"
         elif isinstance(node, ast.Name) and node.id in CLASSES:
@@ -97,7 +97,7 @@ def test_the_rule_sees_each_way_of_naming_a_kind():
         "from .kinds.upload import accept": "imports a kind's module",
         "from surveys.kinds import Ranking": "imports the kind Ranking",
         "isinstance(kind, Scale)": "names the kind Scale",
-        "x = Question.Kind.MATRIX": "names Kind.MATRIX",
+        "x = Question.KindChoices.MATRIX": "names KindChoices.MATRIX",
         "add_question(survey=s, kind='file')": "passes the kind 'file'",
         "details = {'kind': 'nps'}": "maps kind to 'nps'",
         "if question.kind == 'ranking': pass": "compares a kind",
@@ -162,7 +162,7 @@ JOURNEY = """\
     def test_a_yes_no_question_from_builder_to_export(client, alice, alice_client, alice_api):
         survey = services.create_survey(owner=alice, title="Lunch")
         question = services.add_question(survey=survey, prompt="Pizza again?", kind="yes_no")
-        services.publish_survey(survey=survey)
+        services.start_survey(survey=survey)
         page = client.get(answer_url(survey))
         assert b"Pizza again?" in page.content
         data = {"token": page.context["form"].initial["token"], **form_fields(question, 1)}

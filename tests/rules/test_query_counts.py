@@ -68,7 +68,7 @@ def test_results_page(alice_client, sized, django_assert_num_queries):
 
 @sizes
 def test_filtered_results_page(alice_client, sized, django_assert_num_queries):
-    option = sized.questions.filter(kind=Question.Kind.SINGLE).first().options.first()
+    option = sized.questions.filter(kind=Question.KindChoices.SINGLE).first().options.first()
     # survey, the chosen option; questions, options; filtered submissions, answered per
     # question, chosen per option; numbers, texts, thumbnails; the unfiltered total
     with django_assert_num_queries(SESSION + 2 + 2 + 3 + 3 + 1):
@@ -87,7 +87,7 @@ def test_responses_page(alice_client, sized, django_assert_num_queries):
 
 @sizes
 def test_filtered_responses_page(alice_client, sized, django_assert_num_queries):
-    option = sized.questions.filter(kind=Question.Kind.SINGLE).first().options.first()
+    option = sized.questions.filter(kind=Question.KindChoices.SINGLE).first().options.first()
     with django_assert_num_queries(SESSION + 8):  # the chosen option, then as above
         response = get(alice_client, "surveys:responses", sized, chose=option.pk)
     assert response.status_code == 200
@@ -95,7 +95,7 @@ def test_filtered_responses_page(alice_client, sized, django_assert_num_queries)
 
 @sizes
 def test_text_answers_page(alice_client, sized, django_assert_num_queries):
-    question = sized.questions.filter(kind=Question.Kind.SHORT_TEXT).first()
+    question = sized.questions.filter(kind=Question.KindChoices.SHORT_TEXT).first()
     # the question with its survey, count, page of answers
     with django_assert_num_queries(SESSION + 3):
         response = alice_client.get(reverse("surveys:question_answers", args=[question.pk]))

@@ -11,7 +11,7 @@ from tests.helpers import answer_url, api_client, database_state, question_of
 
 pytestmark = pytest.mark.django_db
 
-Kind = Question.Kind
+KindChoices = Question.KindChoices
 
 
 FULL_WIDTH_12 = "\uff11\uff12"
@@ -32,11 +32,13 @@ def form_data(client, mixed_survey, **answers):
     """A valid answer to the mixed mixed_survey, with `answers` (kind → value) put in."""
     token = client.get(answer_url(mixed_survey)).context["form"].initial["token"]
     values = {
-        Kind.SINGLE: str(question_of(mixed_survey, Kind.SINGLE).options.first().pk),
-        Kind.MULTIPLE: [str(question_of(mixed_survey, Kind.MULTIPLE).options.first().pk)],
-        Kind.SHORT_TEXT: "Blue",
-        Kind.NUMBER: "42",
-        Kind.RATING_5: "4",
+        KindChoices.SINGLE: str(question_of(mixed_survey, KindChoices.SINGLE).options.first().pk),
+        KindChoices.MULTIPLE: [
+            str(question_of(mixed_survey, KindChoices.MULTIPLE).options.first().pk)
+        ],
+        KindChoices.SHORT_TEXT: "Blue",
+        KindChoices.NUMBER: "42",
+        KindChoices.RATING_5: "4",
         **answers,
     }
     return {
@@ -56,13 +58,15 @@ def submit(mixed_survey, answers, key="strict"):
 
 def valid_api_answers(mixed_survey, **override):
     answers = {
-        Kind.SINGLE: {"optionId": question_of(mixed_survey, Kind.SINGLE).options.first().pk},
-        Kind.MULTIPLE: {
-            "optionIds": [question_of(mixed_survey, Kind.MULTIPLE).options.first().pk]
+        KindChoices.SINGLE: {
+            "optionId": question_of(mixed_survey, KindChoices.SINGLE).options.first().pk
         },
-        Kind.SHORT_TEXT: {"text": "Blue"},
-        Kind.NUMBER: {"number": 42},
-        Kind.RATING_5: {"number": 4},
+        KindChoices.MULTIPLE: {
+            "optionIds": [question_of(mixed_survey, KindChoices.MULTIPLE).options.first().pk]
+        },
+        KindChoices.SHORT_TEXT: {"text": "Blue"},
+        KindChoices.NUMBER: {"number": 42},
+        KindChoices.RATING_5: {"number": 4},
         **override,
     }
     return [
@@ -74,7 +78,7 @@ def valid_api_answers(mixed_survey, **override):
 @pytest.mark.parametrize("value", NOT_NUMBERS)
 def test_answer_form_number_takes_plain_digits_only(client, mixed_survey, value):
     response = client.post(
-        answer_url(mixed_survey), form_data(client, mixed_survey, **{Kind.NUMBER: value})
+        answer_url(mixed_survey), form_data(client, mixed_survey, **{KindChoices.NUMBER: value})
     )
     assert response.status_code == 200
     assert b"Enter a number, like 42 or 3.5." in response.content
@@ -85,20 +89,20 @@ def test_answer_form_number_takes_plain_digits_only(client, mixed_survey, value)
                                                ("+7.25", "7.25"), ("100.", "100")])  # fmt: skip
 def test_answer_form_number_in_plain_digits_is_stored(client, mixed_survey, value, stored):
     response = client.post(
-        answer_url(mixed_survey), form_data(client, mixed_survey, **{Kind.NUMBER: value})
+        answer_url(mixed_survey), form_data(client, mixed_survey, **{KindChoices.NUMBER: value})
     )
     assert response.status_code == 302
-    number = Answer.objects.get(question__kind=Kind.NUMBER).number
+    number = Answer.objects.get(question__kind=KindChoices.NUMBER).number
     assert number.normalize() == type(number)(stored).normalize()
 
 
 @pytest.mark.parametrize("value", ["99999999999999", "100000000000000", "1" + "0" * 5000])
 def test_answer_form_number_too_large(client, mixed_survey, value):
-    question_of(mixed_survey, Kind.NUMBER).__class__.objects.filter(kind=Kind.NUMBER).update(
-        max_value=None
-    )
+    question_of(mixed_survey, KindChoices.NUMBER).__class__.objects.filter(
+        kind=KindChoices.NUMBER
+    ).update(max_value=None)
     response = client.post(
-        answer_url(mixed_survey), form_data(client, mixed_survey, **{Kind.NUMBER: value})
+        answer_url(mixed_survey), form_data(client, mixed_survey, **{KindChoices.NUMBER: value})
     )
     if value == "99999999999999":
         assert response.status_code == 302
@@ -110,7 +114,7 @@ def test_answer_form_number_too_large(client, mixed_survey, value):
 @pytest.mark.parametrize("value", [DEVANAGARI_5, "\uff14", "4.0", "1e0"])
 def test_answer_form_rating_takes_only_the_offered_values(client, mixed_survey, value):
     response = client.post(
-        answer_url(mixed_survey), form_data(client, mixed_survey, **{Kind.RATING_5: value})
+        answer_url(mixed_survey), form_data(client, mixed_survey, **{KindChoices.RATING_5: value})
     )
     assert response.status_code == 400
     assert Submission.objects.count() == 0
@@ -138,7 +142,7 @@ def test_closing_rules_take_plain_digits_only(alice_client, mixed_survey, value)
 )  # fmt: skip
 def test_question_limits_take_plain_digits_only(alice_client, alice, field, value):
     draft = build_mixed_survey(owner=alice)
-    kind = Kind.MULTIPLE if "choices" in field else Kind.NUMBER
+    kind = KindChoices.MULTIPLE if "choices" in field else KindChoices.NUMBER
     before = database_state()
     response = alice_client.post(
         reverse("surveys:question_create", args=[draft.pk]),
@@ -153,7 +157,7 @@ def test_question_limits_take_plain_digits_only(alice_client, alice, field, valu
 
 
 def test_results_filter_takes_plain_digit_ids_only(alice_client, mixed_survey):
-    option = question_of(mixed_survey, Kind.SINGLE).options.first()
+    option = question_of(mixed_survey, KindChoices.SINGLE).options.first()
     url = reverse("surveys:results", args=[mixed_survey.pk])
     assert alice_client.get(url, {"chose": str(option.pk)}).status_code == 200
     wide = "".join(chr(0xFF10 + int(d)) for d in str(option.pk))
@@ -167,7 +171,7 @@ def test_api_valid_submission_passes(mixed_survey):
 @pytest.mark.parametrize("value", [FULL_WIDTH_12, ARABIC_INDIC_12, "1_0", "1e3", "1e1000000"])
 def test_api_number_takes_plain_digits_only(mixed_survey, value):
     response = submit(
-        mixed_survey, valid_api_answers(mixed_survey, **{Kind.NUMBER: {"number": value}})
+        mixed_survey, valid_api_answers(mixed_survey, **{KindChoices.NUMBER: {"number": value}})
     )
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
@@ -175,9 +179,9 @@ def test_api_number_takes_plain_digits_only(mixed_survey, value):
 
 
 def test_api_number_as_a_json_number_or_plain_string(mixed_survey):
-    answers = valid_api_answers(mixed_survey, **{Kind.NUMBER: {"number": "12.5"}})
+    answers = valid_api_answers(mixed_survey, **{KindChoices.NUMBER: {"number": "12.5"}})
     assert submit(mixed_survey, answers).status_code == 201
-    assert Answer.objects.get(question__kind=Kind.NUMBER).number == 12.5
+    assert Answer.objects.get(question__kind=KindChoices.NUMBER).number == 12.5
 
 
 @pytest.mark.parametrize("as_text", [True, False])
@@ -192,10 +196,10 @@ def test_api_question_id_takes_plain_digits_only(mixed_survey, as_text):
 
 
 def test_api_option_id_takes_plain_digits_only(mixed_survey):
-    option = question_of(mixed_survey, Kind.SINGLE).options.first()
+    option = question_of(mixed_survey, KindChoices.SINGLE).options.first()
     wide = "".join(chr(0xFF10 + int(d)) for d in str(option.pk))
     response = submit(
-        mixed_survey, valid_api_answers(mixed_survey, **{Kind.SINGLE: {"optionId": wide}})
+        mixed_survey, valid_api_answers(mixed_survey, **{KindChoices.SINGLE: {"optionId": wide}})
     )
     assert response.status_code == 400
     assert Submission.objects.count() == 0

@@ -198,7 +198,7 @@ def test_an_upload_at_its_limit_is_stored_and_one_byte_over_is_told_clearly(stac
         "survey = services.create_survey(owner=owner, title='Files'); "
         "services.add_question(survey=survey, prompt='Your CV', kind='file', "
         "file_types=['pdf']); "
-        "services.publish_survey(survey=survey); print(survey.public_token)",
+        "services.start_survey(survey=survey); print(survey.public_token)",
     ).stdout.split()[-1]  # after the shell's own note of what it imported
     megabyte = 1024 * 1024  # the stack's UPLOAD_MAX_MB, so every file question's limit
 

@@ -12,7 +12,7 @@ from tests.helpers import answer_url, question_of
 
 pytestmark = pytest.mark.django_db
 
-Kind = Question.Kind
+KindChoices = Question.KindChoices
 
 
 def options(mixed_survey, kind):
@@ -24,13 +24,15 @@ def valid_data(client, mixed_survey):
     token = client.get(answer_url(mixed_survey)).context["form"].initial["token"]
     return {
         "token": token,
-        f"q_{question_of(mixed_survey, Kind.SINGLE).pk}": options(mixed_survey, Kind.SINGLE)[1],
-        f"q_{question_of(mixed_survey, Kind.MULTIPLE).pk}": options(mixed_survey, Kind.MULTIPLE)[
-            :2
-        ],
-        f"q_{question_of(mixed_survey, Kind.SHORT_TEXT).pk}": "  Blue, mostly  ",
-        f"q_{question_of(mixed_survey, Kind.NUMBER).pk}": "42.5",
-        f"q_{question_of(mixed_survey, Kind.RATING_5).pk}": "4",
+        f"q_{question_of(mixed_survey, KindChoices.SINGLE).pk}": options(
+            mixed_survey, KindChoices.SINGLE
+        )[1],
+        f"q_{question_of(mixed_survey, KindChoices.MULTIPLE).pk}": options(
+            mixed_survey, KindChoices.MULTIPLE
+        )[:2],
+        f"q_{question_of(mixed_survey, KindChoices.SHORT_TEXT).pk}": "  Blue, mostly  ",
+        f"q_{question_of(mixed_survey, KindChoices.NUMBER).pk}": "42.5",
+        f"q_{question_of(mixed_survey, KindChoices.RATING_5).pk}": "4",
     }
 
 
@@ -42,8 +44,8 @@ def with_answer(client, mixed_survey, kind, value):
 
 def test_valid_answers_are_stored_as_their_values(client, mixed_survey):
     data = valid_data(client, mixed_survey)
-    data[f"q_{question_of(mixed_survey, Kind.NPS).pk}"] = "0"
-    data[f"q_{question_of(mixed_survey, Kind.LONG_TEXT).pk}"] = "Line one\nLine two"
+    data[f"q_{question_of(mixed_survey, KindChoices.NPS).pk}"] = "0"
+    data[f"q_{question_of(mixed_survey, KindChoices.LONG_TEXT).pk}"] = "Line one\nLine two"
     response = client.post(answer_url(mixed_survey), data)
     assert response.status_code == 302
     submission = Submission.objects.get()
@@ -51,16 +53,16 @@ def test_valid_answers_are_stored_as_their_values(client, mixed_survey):
         (a.question.kind, a.option_id, a.text, a.number)
         for a in submission.answers.select_related("question")
     }
-    multiple = [int(pk) for pk in options(mixed_survey, Kind.MULTIPLE)[:2]]
+    multiple = [int(pk) for pk in options(mixed_survey, KindChoices.MULTIPLE)[:2]]
     assert stored == {
-        (Kind.SINGLE, int(options(mixed_survey, Kind.SINGLE)[1]), "", None),
-        (Kind.MULTIPLE, multiple[0], "", None),
-        (Kind.MULTIPLE, multiple[1], "", None),
-        (Kind.SHORT_TEXT, None, "Blue, mostly", None),
-        (Kind.LONG_TEXT, None, "Line one\nLine two", None),
-        (Kind.NUMBER, None, "", Decimal("42.5")),
-        (Kind.RATING_5, None, "", Decimal(4)),
-        (Kind.NPS, None, "", Decimal(0)),
+        (KindChoices.SINGLE, int(options(mixed_survey, KindChoices.SINGLE)[1]), "", None),
+        (KindChoices.MULTIPLE, multiple[0], "", None),
+        (KindChoices.MULTIPLE, multiple[1], "", None),
+        (KindChoices.SHORT_TEXT, None, "Blue, mostly", None),
+        (KindChoices.LONG_TEXT, None, "Line one\nLine two", None),
+        (KindChoices.NUMBER, None, "", Decimal("42.5")),
+        (KindChoices.RATING_5, None, "", Decimal(4)),
+        (KindChoices.NPS, None, "", Decimal(0)),
     }
 
 
@@ -69,34 +71,40 @@ def test_optional_questions_can_be_left_out(client, mixed_survey):
         client.post(answer_url(mixed_survey), valid_data(client, mixed_survey)).status_code == 302
     )
     answered = set(Answer.objects.values_list("question__kind", flat=True))
-    assert answered == {Kind.SINGLE, Kind.MULTIPLE, Kind.SHORT_TEXT, Kind.NUMBER, Kind.RATING_5}
+    assert answered == {
+        KindChoices.SINGLE,
+        KindChoices.MULTIPLE,
+        KindChoices.SHORT_TEXT,
+        KindChoices.NUMBER,
+        KindChoices.RATING_5,
+    }
 
 
 @pytest.mark.parametrize(
     "kind, value, message",
     [
-        (Kind.MULTIPLE, [], "Please answer this question."),
-        (Kind.MULTIPLE, "too many", "Choose at most 2."),
-        (Kind.SHORT_TEXT, "   ", "Please answer this question."),
-        (Kind.SHORT_TEXT, "x" * 201, "at most 200 characters"),
-        (Kind.SHORT_TEXT, "nul\x00byte", "Null characters are not allowed."),
-        (Kind.LONG_TEXT, "x" * 5001, "at most 5000 characters"),
-        (Kind.NUMBER, "", "Please answer this question."),
-        (Kind.NUMBER, "forty", "Enter a number, like 42 or 3.5."),
-        (Kind.NUMBER, "NaN", "Enter a number, like 42 or 3.5."),
-        (Kind.NUMBER, "1e400", "Enter a number, like 42 or 3.5."),
-        (Kind.NUMBER, "100000000000000", "Enter a smaller number."),
-        (Kind.NUMBER, "-1", "Enter 0 or more."),
-        (Kind.NUMBER, "100.5", "Enter 100 or less."),
-        (Kind.NUMBER, "1.23456", "Use at most 4 decimal places."),
-        (Kind.RATING_5, "", "Please answer this question."),
+        (KindChoices.MULTIPLE, [], "Please answer this question."),
+        (KindChoices.MULTIPLE, "too many", "Choose at most 2."),
+        (KindChoices.SHORT_TEXT, "   ", "Please answer this question."),
+        (KindChoices.SHORT_TEXT, "x" * 201, "at most 200 characters"),
+        (KindChoices.SHORT_TEXT, "nul\x00byte", "Null characters are not allowed."),
+        (KindChoices.LONG_TEXT, "x" * 5001, "at most 5000 characters"),
+        (KindChoices.NUMBER, "", "Please answer this question."),
+        (KindChoices.NUMBER, "forty", "Enter a number, like 42 or 3.5."),
+        (KindChoices.NUMBER, "NaN", "Enter a number, like 42 or 3.5."),
+        (KindChoices.NUMBER, "1e400", "Enter a number, like 42 or 3.5."),
+        (KindChoices.NUMBER, "100000000000000", "Enter a smaller number."),
+        (KindChoices.NUMBER, "-1", "Enter 0 or more."),
+        (KindChoices.NUMBER, "100.5", "Enter 100 or less."),
+        (KindChoices.NUMBER, "1.23456", "Use at most 4 decimal places."),
+        (KindChoices.RATING_5, "", "Please answer this question."),
     ],
 )
 def test_invalid_answers_show_the_form_again_and_store_nothing(
     client, mixed_survey, kind, value, message
 ):
     if value == "too many":
-        value = options(mixed_survey, Kind.MULTIPLE)[:3]
+        value = options(mixed_survey, KindChoices.MULTIPLE)[:3]
     response = client.post(
         answer_url(mixed_survey), with_answer(client, mixed_survey, kind, value)
     )
@@ -107,10 +115,15 @@ def test_invalid_answers_show_the_form_again_and_store_nothing(
 
 
 def test_too_few_ticks(client, mixed_survey):
-    mixed_survey.questions.filter(kind=Kind.MULTIPLE).update(min_choices=2)
+    mixed_survey.questions.filter(kind=KindChoices.MULTIPLE).update(min_choices=2)
     response = client.post(
         answer_url(mixed_survey),
-        with_answer(client, mixed_survey, Kind.MULTIPLE, options(mixed_survey, Kind.MULTIPLE)[:1]),
+        with_answer(
+            client,
+            mixed_survey,
+            KindChoices.MULTIPLE,
+            options(mixed_survey, KindChoices.MULTIPLE)[:1],
+        ),
     )
     assert "Choose at least 2." in response.content.decode()
     assert Submission.objects.count() == 0
@@ -119,14 +132,14 @@ def test_too_few_ticks(client, mixed_survey):
 @pytest.mark.parametrize(
     "kind, value",
     [
-        (Kind.RATING_5, "6"),
-        (Kind.RATING_5, "0"),
-        (Kind.RATING_10, "11"),
-        (Kind.NPS, "-1"),
-        (Kind.NPS, "7.5"),
-        (Kind.SINGLE, "999999"),
-        (Kind.MULTIPLE, ["999999"]),
-        (Kind.SINGLE, ["first", "second"]),
+        (KindChoices.RATING_5, "6"),
+        (KindChoices.RATING_5, "0"),
+        (KindChoices.RATING_10, "11"),
+        (KindChoices.NPS, "-1"),
+        (KindChoices.NPS, "7.5"),
+        (KindChoices.SINGLE, "999999"),
+        (KindChoices.MULTIPLE, ["999999"]),
+        (KindChoices.SINGLE, ["first", "second"]),
     ],
 )
 def test_values_the_form_cannot_send_are_rejected_with_400(
@@ -134,7 +147,7 @@ def test_values_the_form_cannot_send_are_rejected_with_400(
 ):
     caplog.set_level(logging.WARNING, logger="canvass.surveys")
     if value == ["first", "second"]:
-        value = options(mixed_survey, Kind.SINGLE)[:2]
+        value = options(mixed_survey, KindChoices.SINGLE)[:2]
     response = client.post(
         answer_url(mixed_survey), with_answer(client, mixed_survey, kind, value)
     )
@@ -144,8 +157,8 @@ def test_values_the_form_cannot_send_are_rejected_with_400(
 
 
 def test_the_same_option_ticked_twice_is_rejected(client, mixed_survey):
-    ticked = options(mixed_survey, Kind.MULTIPLE)[0]
-    data = with_answer(client, mixed_survey, Kind.MULTIPLE, [ticked, ticked])
+    ticked = options(mixed_survey, KindChoices.MULTIPLE)[0]
+    data = with_answer(client, mixed_survey, KindChoices.MULTIPLE, [ticked, ticked])
     assert client.post(answer_url(mixed_survey), data).status_code == 400
     assert Submission.objects.count() == 0
 
@@ -162,8 +175,8 @@ def test_a_survey_of_optional_questions_still_needs_one_answer(client, mixed_sur
 def test_the_form_shows_each_kind_with_its_control(client, mixed_survey):
     page = client.get(answer_url(mixed_survey)).content.decode()
     multiple, number = (
-        question_of(mixed_survey, Kind.MULTIPLE),
-        question_of(mixed_survey, Kind.NUMBER),
+        question_of(mixed_survey, KindChoices.MULTIPLE),
+        question_of(mixed_survey, KindChoices.NUMBER),
     )
     assert f'type="checkbox" name="q_{multiple.pk}"' in page
     assert f'name="q_{number.pk}" id="id_q_{number.pk}" type="number"' in page

@@ -189,7 +189,7 @@ def test_takers_of_every_kind_in_parallel_keep_the_tallies_exact(live_server, al
     assert Submission.objects.count() == 12
     stored, recounted = tallies.stored(survey), tallies.counted(survey.submissions.all())
     assert stored == recounted
-    multiple = survey.questions.get(kind=Question.Kind.MULTIPLE)
+    multiple = survey.questions.get(kind=Question.KindChoices.MULTIPLE)
     assert sum(stored[2][o.pk] for o in multiple.options.all() if o.pk in stored[2]) == 24
 
 

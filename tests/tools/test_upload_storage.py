@@ -50,7 +50,7 @@ def test_an_upload_lives_in_s3_and_goes_with_its_response(
 ):
     survey = services.create_survey(owner=alice, title="Photos")
     question = services.add_question(survey=survey, prompt="Photo", kind="file")
-    services.publish_survey(survey=survey)
+    services.start_survey(survey=survey)
     photo = io.BytesIO()
     Image.linear_gradient("L").resize((3000, 2000)).convert("RGB").save(photo, "JPEG")
     submission, _ = responses.submit_response(

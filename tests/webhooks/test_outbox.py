@@ -135,7 +135,7 @@ def test_closing_reopening_and_a_new_version_are_events(endpoint, active_survey)
     services.close_survey(survey=active_survey)
     services.reopen_survey(survey=active_survey)
     draft = services.new_version(survey=active_survey)
-    services.publish_survey(survey=draft)
+    services.start_survey(survey=draft)
     assert list(Event.objects.filter(survey=active_survey).values_list("type", flat=True)) == [
         "survey.closed",
         "survey.reopened",

@@ -60,7 +60,7 @@ class Command(BaseCommand):
             survey, structure = _build(owner, spec)
             if not spec.get("started"):
                 continue
-            services.publish_survey(survey=survey)
+            services.start_survey(survey=survey)
             for _ in range(submissions):
                 answers = {
                     question.pk: question.kind_def.demo_answer(rng, weighted)
