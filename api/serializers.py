@@ -13,10 +13,23 @@ from surveys.services import MAX_OPTIONS_PER_QUESTION, MAX_QUESTIONS_PER_SURVEY
 from .fields import JSONNumberField, ModelSerializer, NumberField, StrictIntegerField
 
 
+def RevisionField():
+    """The revision read (Survey.revision): sent back with a change, it makes the change
+    "only if nobody has changed this since"; otherwise a 409 answers how it is now."""
+    return StrictIntegerField(
+        required=False,
+        min_value=1,
+        help_text="Send the revision you read to refuse the change (409) if someone has "
+        "changed it since; leave it out to change it regardless.",
+    )
+
+
 class OptionSerializer(ModelSerializer):
+    revision = RevisionField()
+
     class Meta:
         model = Option
-        fields = ["id", "text", "position"]
+        fields = ["id", "text", "position", "revision"]
         read_only_fields = ["id", "position"]
 
 
@@ -32,10 +45,11 @@ def FileTypesField(**options):
 class QuestionSerializer(ModelSerializer):
     options = OptionSerializer(many=True, read_only=True)
     file_types = FileTypesField(required=False)
+    revision = RevisionField()
 
     class Meta:
         model = Question
-        fields = ["id", *Question.EDITABLE_FIELDS, "position", "options"]
+        fields = ["id", *Question.EDITABLE_FIELDS, "position", "options", "revision"]
         read_only_fields = ["id", "position"]
 
     def validate(self, data):
@@ -58,11 +72,13 @@ class SurveySerializer(ModelSerializer):
     submissions = StrictIntegerField(source="num_submissions", read_only=True)
     public_url = serializers.SerializerMethodField()
     export_csv_url = serializers.SerializerMethodField()
+    revision = RevisionField()
 
     class Meta:
         model = Survey
         fields = [
             "id",
+            "revision",
             "title",
             "status",
             "version",

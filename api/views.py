@@ -27,6 +27,7 @@ from lib.proxy import client_ip
 from surveys import responses, services, tasks
 from surveys.access import survey_for_takers, too_many_submissions
 from surveys.answers import clean_answers
+from surveys.errors import Stale
 from surveys.exports import file_response
 from surveys.models import Export, Question, Survey
 from surveys.receipts import receipt_path
@@ -52,6 +53,17 @@ from .serializers import (
 logger = logging.getLogger("canvass.surveys")
 
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{1,60}$")
+
+
+def _without_revision(data):
+    """What a create was sent, less the revision: a new row starts at revision 1."""
+    return {name: value for name, value in data.items() if name != "revision"}
+
+
+def _conflict(stale, current):
+    """A stale write's answer: its sentence and the row as it is now (`current`, as the
+    endpoint shows it), so the client can show both and let the person keep either."""
+    return Response({"detail": stale.message, "current": current}, status=status.HTTP_409_CONFLICT)
 
 
 class SurveyViewSet(viewsets.ModelViewSet):
@@ -81,8 +93,9 @@ class SurveyViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer):
         # Every setting sent is kept: only the title was, and the rest silently dropped.
+        settings = _without_revision(serializer.validated_data)
         try:
-            survey = services.create_survey(owner=self.request.user, **serializer.validated_data)
+            survey = services.create_survey(owner=self.request.user, **settings)
         except DjangoValidationError as exc:
             raise ValidationError(exc.message_dict) from None
         survey.num_submissions = 0
@@ -96,6 +109,8 @@ class SurveyViewSet(viewsets.ModelViewSet):
             services.update_survey(survey=survey, **serializer.validated_data)
         except DjangoValidationError as exc:
             raise ValidationError(exc.message_dict) from None
+        except Stale as exc:
+            return _conflict(exc, self._detail(survey.pk).data)
         return self._detail(survey.pk)
 
     def perform_destroy(self, survey):
@@ -153,7 +168,8 @@ class SurveyViewSet(viewsets.ModelViewSet):
         survey = self.get_object()
         serializer = QuestionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        question = services.add_question(survey=survey, **serializer.validated_data)
+        details = _without_revision(serializer.validated_data)
+        question = services.add_question(survey=survey, **details)
         return Response(QuestionSerializer(question).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: ResultsSerializer})
@@ -219,6 +235,12 @@ class OwnedPartViewSet(
             return model.objects.none()
         return model.objects.owned_by(self.request.user)
 
+    def partial_update(self, request, *args, **kwargs):
+        try:
+            return super().partial_update(request, *args, **kwargs)
+        except Stale as exc:
+            return _conflict(exc, self.get_serializer(exc.current).data)
+
 
 class QuestionViewSet(OwnedPartViewSet):
     serializer_class = QuestionSerializer
@@ -249,8 +271,10 @@ class OptionViewSet(OwnedPartViewSet):
 
     def perform_update(self, serializer):
         option = serializer.instance
-        text = serializer.validated_data.get("text", option.text)
-        services.update_option(option=option, text=text)
+        data = serializer.validated_data
+        services.update_option(
+            option=option, text=data.get("text", option.text), revision=data.get("revision")
+        )
 
     def perform_destroy(self, option):
         services.delete_option(option=option)

@@ -47,6 +47,21 @@ class EditsOff(Refused):
         self.survey = survey
 
 
+class Stale(Refused):
+    """Someone changed it after the caller read it: the revision the caller read is no
+    longer the current one. `current` is the row as it is now, to show beside the
+    caller's own change so the person can keep either."""
+
+    message = (
+        "This was changed after you opened it, in another tab or by someone else, "
+        "so your change was not saved."
+    )
+
+    def __init__(self, current):
+        super().__init__()
+        self.current = current
+
+
 class WrongStatus(Refused):
     """The survey is not in the state this change starts from (closing a closed survey,
     reopening a running one, a new version of a replaced one)."""

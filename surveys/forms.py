@@ -15,7 +15,29 @@ from .models import Option, Question, Survey
 from .results import stored_files
 
 
-class SurveyForm(forms.ModelForm):
+class RevisionForm(forms.ModelForm):
+    """A form that edits a row with a revision (Survey.revision) sends back the one it
+    was drawn from, so saving it over someone else's newer change is refused (Stale)."""
+
+    # Not required, as in the API: a form drawn before revisions (or by hand) still saves.
+    revision = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance._state.adding:
+            del self.fields["revision"]  # a new row has no one else's change to overwrite
+        else:
+            self.fields["revision"].initial = self.instance.revision
+
+    def refused_as_stale(self, stale):
+        """Keep what the person typed, say why it was not saved, and draw the current
+        revision in, so saving again means "mine, over theirs"."""
+        self.data = self.data.copy()
+        self.data[self.add_prefix("revision")] = stale.current.revision
+        self.add_error(None, f"{stale.message} Save again to keep yours, or reload to see theirs.")
+
+
+class SurveyForm(RevisionForm):
     class Meta:
         model = Survey
         fields = ["title"]
@@ -100,7 +122,7 @@ def question_formfield(db_field, **kwargs):
     return strict_formfield(db_field, **kwargs)
 
 
-class QuestionForm(forms.ModelForm):
+class QuestionForm(RevisionForm):
     class Meta:
         formfield_callback = question_formfield
         model = Question
@@ -122,7 +144,8 @@ class QuestionForm(forms.ModelForm):
         }
 
     def main_fields(self):
-        return [self[name] for name in ("prompt", "kind", "help_text", "required")]
+        main = [self[name] for name in ("prompt", "kind", "help_text", "required")]
+        return [*main, *self.hidden_fields()]
 
     def settings_groups(self):
         """(heading, fields) for each kind that has settings of its own."""
@@ -133,7 +156,7 @@ class QuestionForm(forms.ModelForm):
         ]
 
 
-class OptionForm(forms.ModelForm):
+class OptionForm(RevisionForm):
     class Meta:
         model = Option
         fields = ["text"]

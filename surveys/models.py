@@ -93,6 +93,11 @@ class Survey(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_versions"
     )
     version = models.PositiveIntegerField(default=1)
+    # One more for every change of the survey's settings, and of each question's and
+    # option's own fields: a client that read revision N writes "only if it is still N"
+    # (services: a Stale refusal otherwise), so two editors never silently overwrite each
+    # other. A move is not a change of what a question says and counts for nothing.
+    revision = models.PositiveIntegerField(default=1, editable=False)
 
     objects = SurveyQuerySet.as_manager()
 
@@ -196,6 +201,7 @@ class Question(models.Model):
     scale = models.CharField(max_length=12, blank=True, choices=SCALE_CHOICES)
     file_types = models.JSONField(default=list, blank=True)
     max_file_mb = models.PositiveSmallIntegerField(null=True, blank=True)
+    revision = models.PositiveIntegerField(default=1, editable=False)  # as Survey.revision
 
     objects = QuestionQuerySet.as_manager()
 
@@ -247,6 +253,7 @@ class Option(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options")
     text = models.CharField(max_length=200)
     position = models.PositiveIntegerField()
+    revision = models.PositiveIntegerField(default=1, editable=False)  # as Survey.revision
 
     objects = OptionQuerySet.as_manager()
 

@@ -22,6 +22,7 @@ from . import events, tallies
 from .errors import (
     LimitReached,
     NoOptions,
+    Stale,
     SurveyNotEditable,
     WrongStatus,
 )
@@ -87,6 +88,17 @@ def _lock_draft(survey):
     return locked
 
 
+def _as_it_is_now(item, revision):
+    """Reload `item` under the survey's lock (which every write to it takes first), so a
+    change is made to the row as it is, not as the caller once read it, and count the
+    change. `revision`, when the caller gives one, is the revision it read: if someone
+    has changed the row since, nothing is written (Stale)."""
+    item.refresh_from_db()
+    if revision is not None and revision != item.revision:
+        raise Stale(item)
+    item.revision += 1
+
+
 def _next_position(queryset):
     return (queryset.aggregate(top=Max("position"))["top"] or 0) + 1
 
@@ -137,19 +149,21 @@ def _check_settings(changes):
 
 
 @transaction.atomic
-def update_survey(*, survey, **changes):
+def update_survey(*, survey, revision=None, **changes):
     """Change any of SURVEY_SETTINGS: the title, the closing rules (a close date in the
     future, a response limit of at least one), one-response-per-browser and what
     respondents may do and what is kept of them. They can change at any time: no stored
-    answer refers to them. Raises ValidationError by field."""
+    answer refers to them. Raises ValidationError by field; Stale when `revision` (the
+    one the caller read) is no longer the survey's."""
     unknown = set(changes) - set(SURVEY_SETTINGS)
     if unknown:
         raise TypeError(f"not survey settings: {sorted(unknown)}")
     _check_settings(changes)
     Survey.objects.locked(survey)
+    _as_it_is_now(survey, revision)
     for name, value in changes.items():
         setattr(survey, name, value)
-    survey.save(update_fields=[*changes, "updated_at"])
+    survey.save(update_fields=[*changes, "revision", "updated_at"])
     logger.info("survey changed survey=%s fields=%s", survey.pk, ",".join(sorted(changes)))
 
 
@@ -197,10 +211,12 @@ def add_question(*, survey, prompt, **details):
 
 
 @transaction.atomic
-def update_question(*, question, **changes):
+def update_question(*, question, revision=None, **changes):
     """`changes` are Question.EDITABLE_FIELDS. A question whose new kind has no options
-    loses its options."""
+    loses its options. Stale when `revision` (the one the caller read) is no longer the
+    question's."""
     _lock_draft(question.survey)
+    _as_it_is_now(question, revision)
     _set_details(question, changes)
     question.save()
     if not question.kind_def.has_options:
@@ -251,10 +267,12 @@ def add_option(*, question, text):
 
 
 @transaction.atomic
-def update_option(*, option, text):
+def update_option(*, option, text, revision=None):
+    """Stale when `revision` (the one the caller read) is no longer the option's."""
     _lock_draft(option.question.survey)
+    _as_it_is_now(option, revision)
     option.text = text
-    option.save(update_fields=["text"])
+    option.save(update_fields=["text", "revision"])
 
 
 @transaction.atomic

@@ -37,7 +37,14 @@ from .access import (
     survey_for_owner,
     upload_for_owner,
 )
-from .errors import ExportExpired, LimitReached, NoOptions, SurveyNotEditable, WrongStatus
+from .errors import (
+    ExportExpired,
+    LimitReached,
+    NoOptions,
+    Stale,
+    SurveyNotEditable,
+    WrongStatus,
+)
 from .forms import ClosingForm, OptionForm, QuestionForm, RespondentsForm, SurveyForm
 from .kinds import FILTERABLE, MIN_OPTIONS
 from .models import Export, Option, Survey
@@ -146,9 +153,13 @@ def survey_rename(request, pk):
     survey = survey_for_owner(request.user, pk)
     form = SurveyForm(request.POST or None, instance=survey)
     if form.is_valid():
-        services.update_survey(survey=survey, title=form.cleaned_data["title"])
-        messages.success(request, "Title saved.")
-        return redirect(survey)
+        try:
+            services.update_survey(survey=survey, **form.cleaned_data)
+        except Stale as exc:
+            form.refused_as_stale(exc)
+        else:
+            messages.success(request, "Title saved.")
+            return redirect(survey)
     return render(request, "surveys/create.html", {"form": form, "survey": survey})
 
 
@@ -540,8 +551,11 @@ def question_edit(request, pk):
             services.update_question(question=question, **form.cleaned_data)
         except LimitReached as exc:
             return _refused(request, exc, survey.get_absolute_url())
-        messages.success(request, "Question saved.")
-        return redirect("surveys:edit", survey.pk)
+        except Stale as exc:
+            form.refused_as_stale(exc)
+        else:
+            messages.success(request, "Question saved.")
+            return redirect("surveys:edit", survey.pk)
     return render(
         request,
         "surveys/question_form.html",
@@ -610,9 +624,13 @@ def option_edit(request, pk):
         request.POST or None, instance=option, word=option.question.kind_def.option_word
     )
     if form.is_valid():
-        services.update_option(option=option, text=form.cleaned_data["text"])
-        messages.success(request, "Option saved.")
-        return redirect("surveys:edit", survey.pk)
+        try:
+            services.update_option(option=option, **form.cleaned_data)
+        except Stale as exc:
+            form.refused_as_stale(exc)
+        else:
+            messages.success(request, "Option saved.")
+            return redirect("surveys:edit", survey.pk)
     return render(
         request,
         "surveys/option_edit.html",

@@ -40,9 +40,11 @@ def database_state():
     """Everything a creator could change, to prove a refused request changed nothing."""
     return {
         "counts": row_counts(),
-        "surveys": list(Survey.objects.order_by("pk").values_list("pk", "title", "status")),
-        "questions": list(Question.objects.order_by("pk").values_list("pk", "prompt")),
-        "options": list(Option.objects.order_by("pk").values_list("pk", "text")),
+        "surveys": list(
+            Survey.objects.order_by("pk").values_list("pk", "title", "status", "revision")
+        ),
+        "questions": list(Question.objects.order_by("pk").values_list("pk", "prompt", "revision")),
+        "options": list(Option.objects.order_by("pk").values_list("pk", "text", "revision")),
     }
 
 
