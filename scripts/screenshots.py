@@ -146,6 +146,10 @@ def shoot(base, receiver_url):
         options = page.get_attribute("a:has-text('Add options')", "href")
         capture(page, base, "08-option-create", options)
         capture(page, base, "09-results", running)
+        capture(page, base, "38-share", running + "share/")
+        capture(page, base, "39-survey-settings", running + "settings/")
+        capture(page, base, "40-danger-zone", running + "danger-zone/")
+        capture(page, base, "41-build-started", running + "edit/")
         page.goto(base + running)
         chose = page.locator("#chose option").nth(2).get_attribute("value")
         capture(page, base, "23-results-filtered", f"{running}?chose={chose}")
@@ -163,7 +167,7 @@ def shoot(base, receiver_url):
         page.click("button:has-text('Add webhook')")
         endpoint = page.url.removeprefix(base)
         capture(page, base, "32-webhook-secret", None)
-        page.goto(base + running)
+        page.goto(base + running + "share/")
 
         public = page.input_value("#public-url").removeprefix(base)
         capture(page, base, "10-start", public)
@@ -171,12 +175,17 @@ def shoot(base, receiver_url):
         page.click("button[type=submit]")
         capture(page, base, "26-answer-errors", None)
         for group in page.locator("fieldset").all():
-            group.locator("input").first.check()
+            choices = group.locator("input[type=radio], input[type=checkbox]")
+            if choices.count():  # a ranking's fieldset holds selects, already in order
+                choices.first.check()
+        page.fill("input[type=date]", "2026-12-14")
+        page.fill("input[type=time]", "09:30")
         page.fill("input[type=number]", "4000")
         page.click("button[type=submit]")
         page.fill("input[type=number]", "120")
         page.click("button[type=submit]")
-        assert re.search(r"/thanks/$", page.url), page.url
+        errors = page.locator(".errorlist, [role=alert]").all_inner_texts()
+        assert re.search(r"/thanks/$", page.url), (page.url, errors)
         capture(page, base, "12-thanks", None)  # the receipt is shown this once
         receipt = page.input_value("#receipt-url").removeprefix(base)
         capture(page, base, "34-receipt", receipt)
@@ -194,10 +203,10 @@ def shoot(base, receiver_url):
         capture(page, base, "33-delivery-log", endpoint)
         capture(page, base, "13-not-found", "/s/no-such-survey/")
 
-        page.goto(base + running)
+        page.goto(base + running + "edit/")
         page.click("button:has-text('Change questions')")
         capture(page, base, "27-new-version", None)
-        page.goto(base + running)
+        page.goto(base + running + "settings/")
         page.click("button:has-text('Close survey')")
         capture(page, base, "14-results-closed", running)
         capture(page, base, "15-closed-for-takers", public)

@@ -163,23 +163,59 @@ def survey_rename(request, pk):
     return render(request, "surveys/create.html", {"form": form, "survey": survey})
 
 
+def _next_version(survey):
+    """The version made from a closed survey, if any. A replaced version is closed; a
+    running one offers "new version", which returns any draft already made, so only a
+    closed survey needs the lookup."""
+    return survey.later_version() if survey.is_closed else None
+
+
 @login_required
 def survey_edit(request, pk):
+    """The Build tab: a draft's questions to change, or the started version's to read."""
     survey = survey_for_owner(request.user, pk)
-    if not survey.is_draft:
-        return redirect(survey)
     questions = questions_with_options(survey)
+    context = {"survey": survey, "questions": questions}
+    if survey.is_draft:
+        context["problems"] = services.start_problems(questions)
+    else:
+        context["next_version"] = _next_version(survey)
+    return render(request, "surveys/edit.html", context)
+
+
+@login_required
+def survey_share(request, pk):
+    survey = survey_for_owner(request.user, pk)
     return render(
         request,
-        "surveys/edit.html",
+        "surveys/share.html",
         {
             "survey": survey,
-            "questions": questions,
-            "problems": services.start_problems(questions),
-            "closing_form": ClosingForm(instance=survey),
-            "respondents_form": RespondentsForm(instance=survey),
+            "public_url": request.build_absolute_uri(survey.get_public_url()),
         },
     )
+
+
+@login_required
+def survey_settings(request, pk):
+    """Closing, respondents and privacy, and whether the survey takes answers."""
+    survey = survey_for_owner(request.user, pk)
+    return render(
+        request,
+        "surveys/settings.html",
+        {
+            "survey": survey,
+            "closing_form": ClosingForm(instance=survey),
+            "respondents_form": RespondentsForm(instance=survey),
+            "next_version": _next_version(survey),
+        },
+    )
+
+
+@login_required
+def survey_danger(request, pk):
+    survey = survey_for_owner(request.user, pk)
+    return render(request, "surveys/danger.html", {"survey": survey})
 
 
 @survey_action
@@ -194,7 +230,7 @@ def survey_start(request, survey):
         return redirect("surveys:edit", survey.pk)
     else:
         messages.success(request, "Your survey is running. Share its link to collect answers.")
-    return redirect("surveys:results", survey.pk)
+    return redirect("surveys:share", survey.pk)
 
 
 @survey_action
@@ -204,7 +240,7 @@ def survey_close(request, survey):
     except WrongStatus as exc:
         return _refused(request, exc, survey)
     messages.success(request, "Survey closed. It no longer accepts answers.")
-    return redirect(survey)
+    return redirect("surveys:settings", survey.pk)
 
 
 @survey_action
@@ -214,12 +250,12 @@ def survey_reopen(request, survey):
     except WrongStatus as exc:
         return _refused(request, exc, survey)
     messages.success(request, "Survey reopened. Its link takes answers again.")
-    return redirect(survey)
+    return redirect("surveys:settings", survey.pk)
 
 
 def _save_settings(request, survey, form, saved):
     """Save a form of survey settings through update_survey; its errors become messages
-    (the form sits on the results or edit page, which the browser goes back to)."""
+    (the form sits on the Settings tab, which the browser goes back to)."""
     if form.is_valid():
         try:
             services.update_survey(survey=survey, **form.cleaned_data)
@@ -233,7 +269,7 @@ def _save_settings(request, survey, form, saved):
                 messages.error(request, f"{form.fields[field].label}: {error}")
     else:
         messages.success(request, saved)
-    return redirect(survey)
+    return redirect("surveys:settings", survey.pk)
 
 
 @survey_action
@@ -297,12 +333,6 @@ def survey_results(request, pk):
             "results": results,
             "total": results.submissions if chose is None else tallies.submission_count(survey),
             "chose": chose,
-            "closing_form": ClosingForm(instance=survey),
-            "respondents_form": RespondentsForm(instance=survey),
-            "public_url": request.build_absolute_uri(survey.get_public_url()),
-            # A replaced version is closed; a running one offers "new version", which
-            # returns any draft already made, so only a closed survey needs the lookup.
-            "next_version": survey.later_version() if survey.is_closed else None,
         },
     )
 

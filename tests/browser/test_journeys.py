@@ -54,7 +54,7 @@ def test_creator_signs_up_builds_starts_and_reads_results(page, live_server):
     assert link.startswith(live_server.url + "/s/")
     survey = Survey.objects.get(owner__username="alice")
     assert survey.is_active and survey.questions.count() == 3
-    results = page.url
+    workspace = page.url  # the Share tab, where starting leads
 
     page.goto(link)
     page.get_by_role("button", name="Start survey").click()
@@ -64,12 +64,16 @@ def test_creator_signs_up_builds_starts_and_reads_results(page, live_server):
     page.get_by_role("button", name="Submit").click()
     expect(page.get_by_role("heading", name="Thank you!")).to_be_visible()
 
-    page.goto(results)
+    page.goto(workspace)
+    tabs = page.get_by_role("navigation", name="This survey")
+    tabs.get_by_role("link", name="Results").click()
+    expect(tabs.get_by_role("link", name="Results")).to_have_attribute("aria-current", "page")
     expect(page.get_by_text("Mean")).to_be_visible()
     page.get_by_label("Show only takers who chose").select_option(label="Pasta")
     page.get_by_role("button", name="Filter").click()
     expect(page.get_by_text("Showing the 0 of 1 response that chose “Pasta”")).to_be_visible()
     page.get_by_role("link", name="Show everyone").click()
+    tabs.get_by_role("link", name="Settings").click()
     page.get_by_role("button", name="Close survey").click()
     expect(page.get_by_text("Survey closed.")).to_be_visible()
     assert get_user_model().objects.filter(username="alice").exists()

@@ -5,6 +5,7 @@ usable at 375 px."""
 from datetime import date
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from surveys.models import Question, Survey
@@ -59,7 +60,7 @@ def test_build_answer_and_read_each_new_kind(page, live_server, alice):
     page.get_by_role("button", name="Start survey").click()
     expect(page.get_by_text("Your survey is running")).to_be_visible()
     survey = Survey.objects.get(owner=alice)
-    results = page.url
+    results = reverse("surveys:results", args=[survey.pk])
 
     page.goto(survey.get_public_url() + "answer/")
     expect(page.get_by_text("A date from 1 December 2026 to 31 December 2026.")).to_be_visible()

@@ -27,7 +27,8 @@ def test_add_a_webhook_test_it_read_the_log_and_replay(
 ):
     log_in(context, live_server, alice)
     page.goto(f"/surveys/{active_survey.pk}/")
-    page.get_by_role("link", name="Webhooks and email notifications").click()
+    tabs = page.get_by_role("navigation", name="This survey")
+    tabs.get_by_role("link", name="Integrations").click()
     assert axe_violations(page) == []
 
     # A private address is refused with a message; nothing is stored.

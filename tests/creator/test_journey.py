@@ -45,13 +45,15 @@ def test_sign_up_build_start_and_read_results(client):
     assert page.context["problems"] == []
 
     response = client.post(reverse("surveys:start", args=[survey.pk]))
-    assert response.url == reverse("surveys:results", args=[survey.pk])
+    assert response.url == reverse("surveys:share", args=[survey.pk])
     survey.refresh_from_db()
     assert survey.is_active and survey.started_at is not None
 
-    results = client.get(response.url)
+    share = client.get(response.url)
     public_url = "http://testserver" + reverse("public:start", args=[survey.public_token])
-    assert public_url.encode() in results.content
+    assert public_url.encode() in share.content
+
+    results = client.get(reverse("surveys:results", args=[survey.pk]))
     assert results.context["results"].submissions == 0
     assert b"<strong>0</strong> submissions" in results.content
 

@@ -12,6 +12,6 @@ def test_qr_codes_for_the_owner(alice_client, active_survey):
     png = alice_client.get(reverse("surveys:qr", args=[active_survey.pk, "png"]))
     assert png["Content-Type"] == "image/png" and png.content.startswith(b"\x89PNG")
     assert alice_client.get(f"/surveys/{active_survey.pk}/qr.gif").status_code == 404
-    page = alice_client.get(reverse("surveys:results", args=[active_survey.pk]))
+    page = alice_client.get(reverse("surveys:share", args=[active_survey.pk]))
     assert reverse("surveys:qr", args=[active_survey.pk, "svg"]).encode() in page.content
     assert b'data-copy-target="public-url"' in page.content and b"hidden" in page.content

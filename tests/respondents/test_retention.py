@@ -107,11 +107,11 @@ def test_the_purge_takes_the_events_that_carried_the_answers(client, alice):
     ]
 
 
-def test_the_results_page_says_when_the_purge_happens(alice_client, surveys):
-    page = alice_client.get(reverse("surveys:results", args=[surveys["not yet"].pk]))
+def test_the_settings_page_says_when_the_purge_happens(alice_client, surveys):
+    page = alice_client.get(reverse("surveys:settings", args=[surveys["not yet"].pk]))
     when = surveys["not yet"].closed_at + timedelta(days=30)
     assert "will be deleted on" in page.text and when.strftime("%-d %b %Y") in page.text
-    running = alice_client.get(reverse("surveys:results", args=[surveys["running"].pk]))
+    running = alice_client.get(reverse("surveys:settings", args=[surveys["running"].pk]))
     assert "deleted 0 days after the survey closes" in running.text
 
 

@@ -67,6 +67,22 @@ def test_results_page(alice_client, sized, django_assert_num_queries):
 
 
 @sizes
+@pytest.mark.parametrize("tab", ["surveys:share", "surveys:settings", "surveys:danger"])
+def test_the_workspace_tabs_without_answers(alice_client, sized, tab, django_assert_num_queries):
+    with django_assert_num_queries(SESSION + 1):  # the survey
+        response = get(alice_client, tab, sized)
+    assert response.status_code == 200
+
+
+@sizes
+def test_the_build_tab_of_a_started_survey(alice_client, sized, django_assert_num_queries):
+    with django_assert_num_queries(SESSION + 1 + 2):  # the survey; questions; options
+        response = get(alice_client, "surveys:edit", sized)
+    assert response.status_code == 200
+    assert len(response.context["questions"]) == sized.questions.count()
+
+
+@sizes
 def test_filtered_results_page(alice_client, sized, django_assert_num_queries):
     option = sized.questions.filter(kind=Question.KindChoices.SINGLE).first().options.first()
     # survey, the chosen option; questions, options; filtered submissions, answered per
