@@ -18,6 +18,7 @@ from surveys.errors import (
     LimitReached,
     NoOptions,
     Refused,
+    Stale,
     SurveyClosed,
     SurveyNotEditable,
     WrongStatus,
@@ -36,6 +37,7 @@ class PayloadTooLarge(APIException):
 # The status each refusal of the services (surveys/errors.py) is answered with.
 STATUS_OF_REFUSAL = {
     SurveyNotEditable: status.HTTP_409_CONFLICT,
+    Stale: status.HTTP_409_CONFLICT,  # the views answer it themselves, with the row as it is
     WrongStatus: status.HTTP_409_CONFLICT,
     SurveyClosed: status.HTTP_410_GONE,
     ExportExpired: status.HTTP_410_GONE,

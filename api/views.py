@@ -250,7 +250,10 @@ class QuestionViewSet(OwnedPartViewSet):
         return super().get_queryset().prefetch_related("options")
 
     def perform_update(self, serializer):
-        services.update_question(question=serializer.instance, **serializer.validated_data)
+        try:
+            services.update_question(question=serializer.instance, **serializer.validated_data)
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from None
 
     def perform_destroy(self, question):
         services.delete_question(question=question)
@@ -271,10 +274,7 @@ class OptionViewSet(OwnedPartViewSet):
 
     def perform_update(self, serializer):
         option = serializer.instance
-        data = serializer.validated_data
-        services.update_option(
-            option=option, text=data.get("text", option.text), revision=data.get("revision")
-        )
+        services.update_option(option=option, **serializer.validated_data)
 
     def perform_destroy(self, option):
         services.delete_option(option=option)

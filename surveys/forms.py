@@ -29,6 +29,12 @@ class RevisionForm(forms.ModelForm):
         else:
             self.fields["revision"].initial = self.instance.revision
 
+    def clean(self):
+        # A hidden field's error would show nowhere: say it where the form's errors are.
+        if self.has_error("revision"):
+            self.add_error(None, "This form is out of date. Reload the page and try again.")
+        return super().clean()
+
     def refused_as_stale(self, stale):
         """Keep what the person typed, say why it was not saved, and draw the current
         revision in, so saving again means "mine, over theirs"."""
@@ -44,7 +50,7 @@ class SurveyForm(RevisionForm):
         labels = {"title": "Survey title"}
 
 
-class ClosingForm(forms.ModelForm):
+class ClosingForm(RevisionForm):
     """When a survey stops taking answers by itself."""
 
     class Meta:
@@ -82,7 +88,7 @@ class ClosingForm(forms.ModelForm):
         return limit
 
 
-class RespondentsForm(forms.ModelForm):
+class RespondentsForm(RevisionForm):
     """What respondents may do, and what is kept of them (the privacy notice says it)."""
 
     class Meta:

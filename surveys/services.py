@@ -11,9 +11,10 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import default_retention_days, email_is_verified
@@ -93,7 +94,10 @@ def _as_it_is_now(item, revision):
     change is made to the row as it is, not as the caller once read it, and count the
     change. `revision`, when the caller gives one, is the revision it read: if someone
     has changed the row since, nothing is written (Stale)."""
-    item.refresh_from_db()
+    try:
+        item.refresh_from_db()
+    except ObjectDoesNotExist:  # deleted since the caller read it (another editor)
+        raise Http404 from None
     if revision is not None and revision != item.revision:
         raise Stale(item)
     item.revision += 1
@@ -159,6 +163,8 @@ def update_survey(*, survey, revision=None, **changes):
     if unknown:
         raise TypeError(f"not survey settings: {sorted(unknown)}")
     _check_settings(changes)
+    if not changes:
+        return  # nothing to change: nothing written, and no other editor made stale
     Survey.objects.locked(survey)
     _as_it_is_now(survey, revision)
     for name, value in changes.items():
@@ -214,10 +220,14 @@ def add_question(*, survey, prompt, **details):
 def update_question(*, question, revision=None, **changes):
     """`changes` are Question.EDITABLE_FIELDS. A question whose new kind has no options
     loses its options. Stale when `revision` (the one the caller read) is no longer the
-    question's."""
+    question's. Raises ValidationError when the changes, on the question as it is now,
+    break its kind's rules (one editor's lowest above another's highest)."""
+    if not changes:
+        return
     _lock_draft(question.survey)
     _as_it_is_now(question, revision)
     _set_details(question, changes)
+    question.clean()
     question.save()
     if not question.kind_def.has_options:
         question.options.all().delete()
@@ -267,8 +277,11 @@ def add_option(*, question, text):
 
 
 @transaction.atomic
-def update_option(*, option, text, revision=None):
-    """Stale when `revision` (the one the caller read) is no longer the option's."""
+def update_option(*, option, text=None, revision=None):
+    """Stale when `revision` (the one the caller read) is no longer the option's; no
+    `text`, nothing to change."""
+    if text is None:
+        return
     _lock_draft(option.question.survey)
     _as_it_is_now(option, revision)
     option.text = text
@@ -343,11 +356,15 @@ def reopen_survey(*, survey):
     """A closed survey takes answers again; a close date already past is cleared."""
     if not Survey.objects.locked(survey).is_closed:
         raise WrongStatus("Only a closed survey can be reopened.")
+    survey.refresh_from_db()  # the close date as it is now, under the lock
     survey.status = Survey.Status.ACTIVE
     survey.closed_at = None
+    fields = ["status", "closed_at", "updated_at"]
     if survey.closes_at and survey.closes_at <= timezone.now():
-        survey.closes_at = None
-    survey.save(update_fields=["status", "closed_at", "closes_at", "updated_at"])
+        survey.closes_at = None  # a setting: an editor who read the old one is now stale
+        survey.revision += 1
+        fields += ["closes_at", "revision"]
+    survey.save(update_fields=fields)
     events.record(survey, Event.Type.SURVEY_REOPENED)
     logger.info("survey reopened survey=%s owner=%s", survey.pk, survey.owner_id)
 
@@ -357,6 +374,7 @@ def _copy_structure(source, target):
         options = list(question.options.all())
         question.pk = None
         question.survey = target
+        question.revision = 1  # a new row: nobody has edited it yet
         question.save()
         Option.objects.bulk_create(
             Option(question=question, text=o.text, position=o.position) for o in options

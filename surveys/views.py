@@ -159,7 +159,7 @@ def survey_rename(request, pk):
             form.refused_as_stale(exc)
         else:
             messages.success(request, "Title saved.")
-            return redirect(survey)
+            return redirect("surveys:settings", survey.pk)
     return render(request, "surveys/create.html", {"form": form, "survey": survey})
 
 
@@ -192,6 +192,7 @@ def survey_share(request, pk):
         {
             "survey": survey,
             "public_url": request.build_absolute_uri(survey.get_public_url()),
+            "next_version": _next_version(survey),
         },
     )
 
@@ -263,10 +264,13 @@ def _save_settings(request, survey, form, saved):
             for field, errors in exc.message_dict.items():
                 for error in errors:
                     form.add_error(field, error)
+        except Stale as exc:
+            form.add_error(None, f"{exc.message} Here is how it is now: make your change again.")
     if form.errors:
         for field, errors in form.errors.items():
             for error in errors:
-                messages.error(request, f"{form.fields[field].label}: {error}")
+                label = form.fields[field].label if field in form.fields else None
+                messages.error(request, f"{label}: {error}" if label else error)
     else:
         messages.success(request, saved)
     return redirect("surveys:settings", survey.pk)
@@ -315,7 +319,7 @@ def survey_delete(request, pk):
             "survey": survey,
             "thing": f"the survey “{survey.title}”",
             "consequence": "Its questions and every response to it are deleted for good.",
-            "cancel_url": survey.get_absolute_url(),
+            "cancel_url": reverse("surveys:danger", args=[survey.pk]),
         },
     )
 
@@ -583,6 +587,8 @@ def question_edit(request, pk):
             return _refused(request, exc, survey.get_absolute_url())
         except Stale as exc:
             form.refused_as_stale(exc)
+        except ValidationError as exc:  # the change breaks a rule on the question as it is now
+            form.add_error(None, exc.messages)
         else:
             messages.success(request, "Question saved.")
             return redirect("surveys:edit", survey.pk)

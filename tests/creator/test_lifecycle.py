@@ -138,7 +138,7 @@ def test_a_started_survey_can_be_renamed(alice_client, active_survey):
     response = alice_client.post(
         reverse("surveys:rename", args=[active_survey.pk]), {"title": "Better title"}
     )
-    assert response.url == reverse("surveys:results", args=[active_survey.pk])
+    assert response.url == reverse("surveys:settings", args=[active_survey.pk])
     active_survey.refresh_from_db()
     assert active_survey.title == "Better title"
     blank = alice_client.post(reverse("surveys:rename", args=[active_survey.pk]), {"title": " "})

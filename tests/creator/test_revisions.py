@@ -8,11 +8,14 @@ import urllib.error
 import urllib.request
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from surveys import services
-from surveys.models import Question
+from surveys.models import Option, Question, Survey
 from tests.helpers import database_state
 
 pytestmark = pytest.mark.django_db
@@ -172,3 +175,67 @@ def test_the_option_and_title_pages_refuse_a_stale_save(alice_client, draft_surv
     again = alice_client.post(url, {field: "Mine", "revision": "1"})
     assert again.status_code == 200 and "so your change was not saved" in again.content.decode()
     assert database_state() == before
+
+
+def test_two_editors_limits_are_checked_together_on_the_question_as_it_is(draft_survey):
+    """Each change was valid on the row its editor read; together they are not."""
+    question = services.add_question(
+        survey=draft_survey, prompt="How many?", kind="number", min_value=1, max_value=10
+    )
+    read_by_b = Question.objects.get(pk=question.pk)
+    services.update_question(question=Question.objects.get(pk=question.pk), min_value=5)
+    before = database_state()
+    with pytest.raises(ValidationError):
+        services.update_question(question=read_by_b, max_value=3)
+    assert database_state() == before
+    question.refresh_from_db()
+    assert (question.min_value, question.max_value, question.revision) == (5, 10, 2)
+
+
+def test_a_patch_that_changes_nothing_writes_nothing(alice_api, draft_survey):
+    option = draft_survey.questions.first().options.first()
+    services.update_option(option=Option.objects.get(pk=option.pk), text="Theirs")
+    before = database_state()
+    for url, body in [
+        (f"/api/v1/options/{option.pk}/", {}),
+        (f"/api/v1/options/{option.pk}/", {"revision": 2}),
+        (f"/api/v1/questions/{option.question_id}/", {}),
+        (f"/api/v1/surveys/{draft_survey.pk}/", {}),
+    ]:
+        assert alice_api.patch(url, body, format="json").status_code == 200
+    assert database_state() == before  # the text "Theirs" stayed, no revision counted
+
+
+def test_a_row_deleted_since_it_was_read_is_a_404_not_a_crash(alice_api, draft_survey):
+    option = draft_survey.questions.first().options.first()
+    read_earlier = Option.objects.get(pk=option.pk)
+    services.delete_option(option=option)
+    with pytest.raises(Http404):
+        services.update_option(option=read_earlier, text="Mine")
+
+
+def test_the_settings_tab_refuses_a_stale_save(alice_client, active_survey):
+    services.update_survey(survey=active_survey, title="Renamed by someone else")
+    before = database_state()
+    closes = {"max_responses": "5", "one_response_per_browser": "on", "revision": "1"}
+    response = alice_client.post(reverse("surveys:closing", args=[active_survey.pk]), closes)
+    assert response.status_code == 302
+    page = alice_client.get(response.url).content.decode()
+    assert "so your change was not saved" in page
+    active_survey.refresh_from_db()
+    assert active_survey.max_responses is None and database_state() == before
+
+
+def test_reopening_counts_the_close_date_it_clears(closed_survey):
+    Survey.objects.filter(pk=closed_survey.pk).update(closes_at=timezone.now())
+    services.reopen_survey(survey=closed_survey)
+    closed_survey.refresh_from_db()
+    assert closed_survey.closes_at is None and closed_survey.revision == 2
+
+
+def test_copies_start_at_revision_one(alice, draft_survey):
+    question = draft_survey.questions.first()
+    services.update_question(question=question, prompt="Edited twice")
+    services.update_question(question=question, prompt="Edited three times")
+    copy = services.duplicate_survey(survey=draft_survey, owner=alice)
+    assert {q.revision for q in copy.questions.all()} == {1}
