@@ -53,11 +53,11 @@ def test_creator_and_taker_journeys(stack, browser, sql):
         _, fields = browser.form_fields(options_path)
         browser.post(options_path, {**fields, "text": text})
     _, fields = browser.form_fields(f"/surveys/{survey_id}/edit/")
-    results = browser.post(f"/surveys/{survey_id}/start/", fields)
-    assert results.url == f"{stack.url}/surveys/{survey_id}/"
+    share = browser.post(f"/surveys/{survey_id}/start/", fields)
+    assert share.url == f"{stack.url}/surveys/{survey_id}/share/"
 
     # The link creators share has the scheme and host the taker used, not Gunicorn's.
-    public_url = re.search(r'id="public-url" type="text" value="([^"]+)"', results.text).group(1)
+    public_url = re.search(r'id="public-url" type="text" value="([^"]+)"', share.text).group(1)
     assert public_url.startswith(f"https://127.0.0.1:{stack.https_port}/s/")
 
     taker = Browser(stack.url)
