@@ -10,6 +10,7 @@ from lib import mail_policy
 from lib.forms import strict_formfield
 
 from .answers import AnswersRejected, clean_answers
+from .errors import Stale
 from .kinds import KINDS, SETTINGS, TAMPERED, PerOption
 from .models import Option, Question, Survey
 from .results import stored_files
@@ -34,6 +35,16 @@ class RevisionForm(forms.ModelForm):
         if self.has_error("revision"):
             self.add_error(None, "This form is out of date. Reload the page and try again.")
         return super().clean()
+
+    def saved_by(self, update, **target):
+        """Save the cleaned data through the service `update` (with `target`, e.g.
+        option=…); False, with the form told why, when someone saved first."""
+        try:
+            update(**target, **self.cleaned_data)
+        except Stale as exc:
+            self.refused_as_stale(exc)
+            return False
+        return True
 
     def refused_as_stale(self, stale):
         """Keep what the person typed, say why it was not saved, and draw the current

@@ -152,14 +152,9 @@ def survey_rename(request, pk):
     """The title can change at any time: no answer refers to it."""
     survey = survey_for_owner(request.user, pk)
     form = SurveyForm(request.POST or None, instance=survey)
-    if form.is_valid():
-        try:
-            services.update_survey(survey=survey, **form.cleaned_data)
-        except Stale as exc:
-            form.refused_as_stale(exc)
-        else:
-            messages.success(request, "Title saved.")
-            return redirect("surveys:settings", survey.pk)
+    if form.is_valid() and form.saved_by(services.update_survey, survey=survey):
+        messages.success(request, "Title saved.")
+        return redirect("surveys:settings", survey.pk)
     return render(request, "surveys/create.html", {"form": form, "survey": survey})
 
 
@@ -659,14 +654,9 @@ def option_edit(request, pk):
     form = OptionForm(
         request.POST or None, instance=option, word=option.question.kind_def.option_word
     )
-    if form.is_valid():
-        try:
-            services.update_option(option=option, **form.cleaned_data)
-        except Stale as exc:
-            form.refused_as_stale(exc)
-        else:
-            messages.success(request, "Option saved.")
-            return redirect("surveys:edit", survey.pk)
+    if form.is_valid() and form.saved_by(services.update_option, option=option):
+        messages.success(request, "Option saved.")
+        return redirect("surveys:edit", survey.pk)
     return render(
         request,
         "surveys/option_edit.html",
