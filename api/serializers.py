@@ -5,6 +5,7 @@ from django.db import models
 from django.urls import reverse
 from rest_framework import serializers
 
+from surveys import services
 from surveys.files import FILE_TYPES
 from surveys.kinds import MAX_SCALE_POINTS
 from surveys.models import Export, Option, Question, Submission, Survey
@@ -118,9 +119,16 @@ class SurveySerializer(ModelSerializer):
 
 class SurveyDetailSerializer(SurveySerializer):
     questions = QuestionSerializer(many=True, read_only=True)
+    start_problems = serializers.SerializerMethodField()
 
     class Meta(SurveySerializer.Meta):
-        fields = [*SurveySerializer.Meta.fields, "questions"]
+        fields = [*SurveySerializer.Meta.fields, "questions", "start_problems"]
+
+    def get_start_problems(self, survey) -> list[str]:
+        """Why a draft can't be started yet (empty when it can); the builder shows them."""
+        if not survey.is_draft:
+            return []
+        return services.start_problems(list(survey.questions.all()))
 
 
 class BarSerializer(serializers.Serializer):

@@ -2,7 +2,7 @@ from csp.decorators import csp_update
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from . import views, webhooks
+from . import kinds, views, webhooks
 
 # Path converters, so ids are <int:pk>; no ".json" suffix routes (JSON is the only format).
 router = DefaultRouter(use_regex_path=False)
@@ -20,6 +20,7 @@ app_name = "api"
 
 urlpatterns = [
     path("v1/", include(router.urls)),
+    path("v1/kinds/", kinds.KindsView.as_view(), name="kinds"),
     path(
         "v1/surveys/<int:pk>/webhooks/",
         webhooks.SurveyWebhooksView.as_view(),

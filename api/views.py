@@ -14,7 +14,7 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.permissions import AllowAny
@@ -32,9 +32,11 @@ from surveys.exports import file_response
 from surveys.models import Export, Question, Survey
 from surveys.receipts import receipt_path
 from surveys.results import results_for
+from surveys.services import MAX_QUESTIONS_PER_SURVEY
 from surveys.structure import survey_structure
 
 from .exceptions import PayloadTooLarge
+from .fields import StrictIntegerField
 from .parsers import AnswersWithFilesParser, JSONParser
 from .serializers import (
     ExportSerializer,
@@ -218,6 +220,14 @@ class SurveyViewSet(viewsets.ModelViewSet):
         )
 
 
+class MoveSerializer(serializers.Serializer):
+    offset = StrictIntegerField(
+        min_value=-MAX_QUESTIONS_PER_SURVEY,
+        max_value=MAX_QUESTIONS_PER_SURVEY,
+        help_text="Places to move: -1 up, 1 down, more for a drag; it stops at either end.",
+    )
+
+
 class OwnedPartViewSet(
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
@@ -241,6 +251,16 @@ class OwnedPartViewSet(
         except Stale as exc:
             return _conflict(exc, self.get_serializer(exc.current).data)
 
+    def _moved(self, request, move, name):
+        """Move this part (`name`=part for the service `move`) among its siblings; the
+        answer is the part at its new position."""
+        part = self.get_object()
+        serializer = MoveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        move(**{name: part}, offset=serializer.validated_data["offset"])
+        part.refresh_from_db()
+        return Response(self.get_serializer(part).data)
+
 
 class QuestionViewSet(OwnedPartViewSet):
     serializer_class = QuestionSerializer
@@ -258,6 +278,18 @@ class QuestionViewSet(OwnedPartViewSet):
     def perform_destroy(self, question):
         services.delete_question(question=question)
 
+    @extend_schema(request=MoveSerializer, responses={200: QuestionSerializer})
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None):
+        return self._moved(request, services.move_question, "question")
+
+    @extend_schema(request=None, responses={201: QuestionSerializer})
+    @action(detail=True, methods=["post"])
+    def duplicate(self, request, pk=None):
+        """A copy with its options, placed right after this question."""
+        copy = services.duplicate_question(question=self.get_object())
+        return Response(QuestionSerializer(copy).data, status=status.HTTP_201_CREATED)
+
     @extend_schema(request=OptionSerializer, responses={201: OptionSerializer})
     @action(detail=True, methods=["post"])
     def options(self, request, pk=None):
@@ -270,7 +302,7 @@ class QuestionViewSet(OwnedPartViewSet):
 
 class OptionViewSet(OwnedPartViewSet):
     serializer_class = OptionSerializer
-    http_method_names = ["get", "patch", "delete"]
+    http_method_names = ["get", "post", "patch", "delete"]
 
     def perform_update(self, serializer):
         option = serializer.instance
@@ -278,6 +310,11 @@ class OptionViewSet(OwnedPartViewSet):
 
     def perform_destroy(self, option):
         services.delete_option(option=option)
+
+    @extend_schema(request=MoveSerializer, responses={200: OptionSerializer})
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None):
+        return self._moved(request, services.move_option, "option")
 
 
 class ExportViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):

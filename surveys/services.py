@@ -193,13 +193,16 @@ def _set_details(question, details):
         setattr(question, name, value)
     question.drop_settings_of_other_kinds()
     if question.kind_def.files:
-        # Each file question adds its largest file to the largest request, which NGINX
-        # is configured for (settings.REQUEST_MAX_BYTES).
-        others = question.survey.questions.exclude(pk=question.pk).filter(kind__in=FILE_KINDS)
-        if others.count() >= settings.FILE_QUESTIONS_PER_SURVEY:
-            raise LimitReached(
-                f"A survey can have at most {settings.FILE_QUESTIONS_PER_SURVEY} file questions."
-            )
+        _check_room_for_file_question(question.survey.questions.exclude(pk=question.pk))
+
+
+def _check_room_for_file_question(others):
+    # Each file question adds its largest file to the largest request, which NGINX is
+    # configured for (settings.REQUEST_MAX_BYTES).
+    if others.filter(kind__in=FILE_KINDS).count() >= settings.FILE_QUESTIONS_PER_SURVEY:
+        raise LimitReached(
+            f"A survey can have at most {settings.FILE_QUESTIONS_PER_SURVEY} file questions."
+        )
 
 
 @transaction.atomic
@@ -234,11 +237,14 @@ def update_question(*, question, revision=None, **changes):
 
 
 def _move(item, siblings, offset):
+    """Move `item` `offset` places among its siblings (a drag may move it several);
+    past either end it stops there."""
     items = list(siblings)
     index = items.index(item)
-    if not 0 <= index + offset < len(items):
+    target = min(max(index + offset, 0), len(items) - 1)
+    if target == index:
         return
-    items[index], items[index + offset] = items[index + offset], items[index]
+    items.insert(target, items.pop(index))
     # Renumbered from 1, so equal positions left by old data can't stop a move.
     for position, each in enumerate(items, start=1):
         each.position = position
@@ -247,7 +253,8 @@ def _move(item, siblings, offset):
 
 @transaction.atomic
 def move_question(*, question, offset):
-    """Move a question `offset` places (-1 up, +1 down); at either end nothing changes."""
+    """Move a question `offset` places (-1 up, +1 down, more for a drag); at either end
+    it stops."""
     _lock_draft(question.survey)
     _move(question, question.survey.questions.all(), offset)
 
@@ -256,6 +263,29 @@ def move_question(*, question, offset):
 def move_option(*, option, offset):
     _lock_draft(option.question.survey)
     _move(option, option.question.options.all(), offset)
+
+
+@transaction.atomic
+def duplicate_question(*, question):
+    """A copy of `question` with its options, placed right after it."""
+    survey = _lock_draft(question.survey)
+    if survey.questions.count() >= MAX_QUESTIONS_PER_SURVEY:
+        raise LimitReached(f"A survey can have at most {MAX_QUESTIONS_PER_SURVEY} questions.")
+    if question.kind_def.files:
+        _check_room_for_file_question(survey.questions.all())
+    copy = Question.objects.filter(pk=question.pk).first()  # as it is now, under the lock
+    if copy is None:  # deleted since the caller read it
+        raise Http404
+    options = list(Option.objects.filter(question=copy).order_by("position"))
+    copy.pk, copy.revision, copy.position = None, 1, _next_position(survey.questions.all())
+    copy.save()
+    Option.objects.bulk_create(
+        Option(question=copy, text=o.text, position=o.position) for o in options
+    )
+    siblings = list(survey.questions.all())
+    _move(copy, siblings, siblings.index(question) + 1 - siblings.index(copy))
+    copy.refresh_from_db()
+    return copy
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ urlpatterns = [
     path("my-data.zip", views.my_data, name="my_data"),
     path("<int:pk>/", views.survey_results, name="results"),
     path("<int:pk>/edit/", views.survey_edit, name="edit"),
+    path("<int:pk>/preview/", views.survey_preview, name="preview"),
     path("<int:pk>/share/", views.survey_share, name="share"),
     path("<int:pk>/settings/", views.survey_settings, name="settings"),
     path("<int:pk>/danger-zone/", views.survey_danger, name="danger"),

@@ -9,6 +9,8 @@ import tempfile
 from functools import wraps
 
 import segno
+from csp.constants import SELF
+from csp.decorators import csp_replace, csp_update
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,6 +28,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header, urlencode
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from lib.numbers import parse_id
 
@@ -45,11 +48,18 @@ from .errors import (
     SurveyNotEditable,
     WrongStatus,
 )
-from .forms import ClosingForm, OptionForm, QuestionForm, RespondentsForm, SurveyForm
+from .forms import (
+    AnswerForm,
+    ClosingForm,
+    OptionForm,
+    QuestionForm,
+    RespondentsForm,
+    SurveyForm,
+)
 from .kinds import FILTERABLE, MIN_OPTIONS
 from .models import Export, Option, Survey
 from .results import filtered_submissions, readable_responses, results_for, text_answers
-from .structure import questions_with_options
+from .structure import questions_with_options, survey_structure
 
 logger = logging.getLogger("canvass.surveys")
 
@@ -166,8 +176,11 @@ def _next_version(survey):
 
 
 @login_required
+# The builder (static/js/builder.js) shows the preview page in a frame.
+@csp_update({"frame-src": [SELF]})
 def survey_edit(request, pk):
-    """The Build tab: a draft's questions to change, or the started version's to read."""
+    """The Build tab: a draft's questions to change (the inline builder takes the page
+    over where JavaScript runs), or the started version's to read."""
     survey = survey_for_owner(request.user, pk)
     questions = questions_with_options(survey)
     context = {"survey": survey, "questions": questions}
@@ -176,6 +189,17 @@ def survey_edit(request, pk):
     else:
         context["next_version"] = _next_version(survey)
     return render(request, "surveys/edit.html", context)
+
+
+@login_required
+@xframe_options_sameorigin
+@csp_replace({"frame-ancestors": [SELF]})
+def survey_preview(request, pk):
+    """The taker's answer page, drawn by the code takers get, for the creator to look
+    at (in the builder's frame or its own tab); it sends nothing."""
+    survey = survey_for_owner(request.user, pk)
+    form = AnswerForm(survey=survey, questions=survey_structure(survey))
+    return render(request, "surveys/preview.html", {"survey": survey, "form": form})
 
 
 @login_required

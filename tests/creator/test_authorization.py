@@ -15,6 +15,7 @@ URLS = [
     ("surveys:results", "survey"),
     ("surveys:responses", "survey"),
     ("surveys:edit", "survey"),
+    ("surveys:preview", "survey"),
     ("surveys:share", "survey"),
     ("surveys:settings", "survey"),
     ("surveys:danger", "survey"),
