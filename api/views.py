@@ -222,10 +222,22 @@ class SurveyViewSet(viewsets.ModelViewSet):
 
 class MoveSerializer(serializers.Serializer):
     offset = StrictIntegerField(
+        required=False,
         min_value=-MAX_QUESTIONS_PER_SURVEY,
         max_value=MAX_QUESTIONS_PER_SURVEY,
-        help_text="Places to move: -1 up, 1 down, more for a drag; it stops at either end.",
+        help_text="Places to move: -1 up, 1 down.",
     )
+    to = StrictIntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_QUESTIONS_PER_SURVEY,
+        help_text="The place to move to, 1 being the top (a drag, an undo).",
+    )
+
+    def validate(self, data):
+        if len(data) != 1:
+            raise serializers.ValidationError("Send either offset or to.")
+        return data
 
 
 class OwnedPartViewSet(
@@ -252,12 +264,12 @@ class OwnedPartViewSet(
             return _conflict(exc, self.get_serializer(exc.current).data)
 
     def _moved(self, request, move, name):
-        """Move this part (`name`=part for the service `move`) among its siblings; the
-        answer is the part at its new position."""
+        """Move this part (`name`=part for the service `move`) among its siblings, by an
+        offset or to a place; the answer is the part where it is now."""
         part = self.get_object()
         serializer = MoveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        move(**{name: part}, offset=serializer.validated_data["offset"])
+        move(**{name: part}, **serializer.validated_data)
         part.refresh_from_db()
         return Response(self.get_serializer(part).data)
 

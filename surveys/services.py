@@ -236,12 +236,13 @@ def update_question(*, question, revision=None, **changes):
         question.options.all().delete()
 
 
-def _move(item, siblings, offset):
-    """Move `item` `offset` places among its siblings (a drag may move it several);
-    past either end it stops there."""
+def _move(item, siblings, offset=None, to=None):
+    """Move `item` `offset` places among its siblings, or `to` a place (1 is the top):
+    a drag may move it several; past either end it stops there."""
     items = list(siblings)
     index = items.index(item)
-    target = min(max(index + offset, 0), len(items) - 1)
+    target = to - 1 if to is not None else index + offset
+    target = min(max(target, 0), len(items) - 1)
     if target == index:
         return
     items.insert(target, items.pop(index))
@@ -252,17 +253,17 @@ def _move(item, siblings, offset):
 
 
 @transaction.atomic
-def move_question(*, question, offset):
-    """Move a question `offset` places (-1 up, +1 down, more for a drag); at either end
-    it stops."""
+def move_question(*, question, offset=None, to=None):
+    """Move a question `offset` places (-1 up, +1 down), or `to` a place (1 is the top);
+    at either end it stops."""
     _lock_draft(question.survey)
-    _move(question, question.survey.questions.all(), offset)
+    _move(question, question.survey.questions.all(), offset, to)
 
 
 @transaction.atomic
-def move_option(*, option, offset):
+def move_option(*, option, offset=None, to=None):
     _lock_draft(option.question.survey)
-    _move(option, option.question.options.all(), offset)
+    _move(option, option.question.options.all(), offset, to)
 
 
 @transaction.atomic
@@ -283,7 +284,7 @@ def duplicate_question(*, question):
         Option(question=copy, text=o.text, position=o.position) for o in options
     )
     siblings = list(survey.questions.all())
-    _move(copy, siblings, siblings.index(question) + 1 - siblings.index(copy))
+    _move(copy, siblings, to=siblings.index(question) + 2)
     copy.refresh_from_db()
     return copy
 

@@ -89,6 +89,8 @@ def test_a_question_moves_any_number_of_places_and_stops_at_the_end(
     assert moved.json()["position"] == expected.index("Q1") + 1
     back = alice_api.post(f"/api/v1/questions/{first.pk}/move/", {"offset": -9}, format="json")
     assert back.status_code == 200 and _prompts(survey)[0] == "Q1"
+    placed = alice_api.post(f"/api/v1/questions/{first.pk}/move/", {"to": 3}, format="json")
+    assert placed.json()["position"] == 3 and _prompts(survey) == ["Q2", "Q3", "Q1", "Q4"]
 
 
 def test_an_option_moves_up_and_down(alice, alice_api):
@@ -103,15 +105,22 @@ def test_an_option_moves_up_and_down(alice, alice_api):
     ]
 
 
-@pytest.mark.parametrize("offset", [None, "up", 1.5, True, [1], {"n": 1}, 10_000])
-def test_a_malformed_move_is_a_400_and_moves_nothing(alice, alice_api, offset):
+@pytest.mark.parametrize(
+    "body",
+    [
+        *({"offset": value} for value in (None, "up", 1.5, True, [1], {"n": 1}, 10_000)),
+        {"to": 0},
+        {"to": "top"},
+        {"offset": 1, "to": 2},
+        {},
+    ],
+)
+def test_a_malformed_move_is_a_400_and_moves_nothing(alice, alice_api, body):
     survey = build_survey(owner=alice, questions=3)
     question = survey.questions.first()
     before = database_state()
-    moved = alice_api.post(
-        f"/api/v1/questions/{question.pk}/move/", {"offset": offset}, format="json"
-    )
-    assert moved.status_code == 400 and "offset" in moved.json()
+    moved = alice_api.post(f"/api/v1/questions/{question.pk}/move/", body, format="json")
+    assert moved.status_code == 400
     assert database_state() == before
 
 
