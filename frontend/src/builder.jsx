@@ -5,7 +5,7 @@
 // API's kinds endpoint, itself read off the server's one definition of each kind.
 
 import { render } from "preact";
-import { useEffect, useReducer, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useReducer, useRef, useState } from "preact/hooks";
 
 import { findQuestion, fromSurvey, kindOf, newKey } from "./doc.js";
 import { Editor } from "./editor.js";
@@ -136,12 +136,12 @@ function Field({ field, value, idBase, errors, onChange }) {
     );
   }
   return (
-    <label for={id}>
-      {field.label}
+    <div class="builder-field">
+      <label for={id}>{field.label}</label>
       {input}
       {help}
       {errorLine}
-    </label>
+    </div>
   );
 }
 
@@ -182,7 +182,7 @@ function MoveButtons({ what, index, count, onMove, focusName }) {
         data-focus={`${focusName}-up`}
         disabled={index === 0}
         aria-label={`Move ${what} up`}
-        onClick={() => onMove(index - 1, "up")}
+        onClick={() => onMove(index - 1, index - 1 === 0 ? "down" : "up")}
       >
         ↑
       </button>
@@ -192,7 +192,7 @@ function MoveButtons({ what, index, count, onMove, focusName }) {
         data-focus={`${focusName}-down`}
         disabled={index === count - 1}
         aria-label={`Move ${what} down`}
-        onClick={() => onMove(index + 1, "down")}
+        onClick={() => onMove(index + 1, index + 1 === count - 1 ? "up" : "down")}
       >
         ↓
       </button>
@@ -249,7 +249,7 @@ function Options({ question, number, word, editor, errors, focus }) {
                 <button
                   type="button"
                   class="secondary outline compact"
-                  aria-label={`Duplicate ${what}`}
+                  aria-label={`Copy ${what}`}
                   onClick={() =>
                     editor.make(
                       [{ t: "addOption", key: newKey(), questionKey: question.key, index: index + 1, text: option.text }],
@@ -322,7 +322,7 @@ function QuestionCard({ question, index, count, kinds, editor, saver, focus, dra
       class={`question-card builder-card${drag.over === question.key ? " drop-target" : ""}`}
       aria-labelledby={`${idBase}-title`}
       onDragOver={(e) => {
-        if (drag.from === null) return;
+        if (!drag.dragging()) return;
         e.preventDefault();
         drag.setOver(question.key);
       }}
@@ -389,8 +389,8 @@ function QuestionCard({ question, index, count, kinds, editor, saver, focus, dra
       {conflict && <Conflict conflict={conflict} labels={labels} onKeep={(keep) => editor.settle(question.key, keep)} />}
       <FieldErrors id={`${idBase}-general`} messages={general} />
       <Field field={prompt} value={question.fields.prompt} idBase={idBase} errors={questionErrors} onChange={set("prompt")} />
-      <label for={`${idBase}-kind`}>
-        Type of answer
+      <div class="builder-field">
+        <label for={`${idBase}-kind`}>Type of answer</label>
         <select id={`${idBase}-kind`} value={question.fields.kind} onChange={(e) => set("kind")(e.currentTarget.value)}>
           {kinds.kinds.map((k) => (
             <option key={k.key} value={k.key}>
@@ -398,7 +398,7 @@ function QuestionCard({ question, index, count, kinds, editor, saver, focus, dra
             </option>
           ))}
         </select>
-      </label>
+      </div>
       <Field field={helpText} value={question.fields.helpText} idBase={idBase} errors={questionErrors} onChange={set("helpText")} />
       <Field field={required} value={question.fields.required} idBase={idBase} errors={questionErrors} onChange={set("required")} />
       {kind.settings.length > 0 && (
@@ -521,7 +521,7 @@ function Builder({ surveyId, kinds, survey, fetchJSON, urls }) {
   const [startErrors, setStartErrors] = useState([]);
   const [previewing, setPreviewing] = useState(false);
   const [previewAt, setPreviewAt] = useState(0);
-  const [dragFrom, setDragFrom] = useState(null);
+  const dragFrom = useRef(null);
   const [dragOver, setDragOver] = useState(null);
   const focusNext = useRef(null);
   const store = useRef(null);
@@ -547,8 +547,9 @@ function Builder({ surveyId, kinds, survey, fetchJSON, urls }) {
   const status = saver.status();
 
   // After the page draws: put focus where the action asked (a moved card's button, a new
-  // question's prompt), since moving a node in the DOM drops its focus.
-  useEffect(() => {
+  // question's prompt), since moving a node in the DOM drops its focus. A layout effect:
+  // at once, before the next key press can land elsewhere.
+  useLayoutEffect(() => {
     if (!focusNext.current) return;
     const [name, select] = focusNext.current;
     focusNext.current = null;
@@ -605,18 +606,22 @@ function Builder({ surveyId, kinds, survey, fetchJSON, urls }) {
     };
   }, []);
 
+  // What is being dragged is read by the drop targets' handlers at once, before any
+  // redraw: a ref, not state. Only the highlighted target is drawn.
   const drag = {
-    from: dragFrom,
+    dragging: () => dragFrom.current !== null,
     over: dragOver,
-    start: (key) => setDragFrom(key),
+    start: (key) => {
+      dragFrom.current = key;
+    },
     setOver: (key) => dragOver !== key && setDragOver(key),
     end: () => {
-      setDragFrom(null);
+      dragFrom.current = null;
       setDragOver(null);
     },
     drop: (to) => {
-      const key = dragFrom;
-      setDragFrom(null);
+      const key = dragFrom.current;
+      dragFrom.current = null;
       setDragOver(null);
       if (key === null) return;
       const [, from] = findQuestion(editor.doc, key);

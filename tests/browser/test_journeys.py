@@ -24,29 +24,24 @@ def test_creator_signs_up_builds_starts_and_reads_results(page, live_server):
     page.get_by_role("button", name="Create survey").click()
     page.get_by_label("Survey title").fill("Lunch")
     page.get_by_role("button", name="Create survey").click()
-    for prompt, options in [
-        ("Pizza or pasta?", ["Pizza", "Pasta"]),
-        ("Dessert?", ["Yes", "No", "Maybe"]),
-    ]:
-        page.get_by_role("button", name="Add another question").click()
-        page.get_by_label("Question:", exact=True).fill(prompt)
+    # The inline builder: questions and options typed in place, saved as they are typed.
+    for number, (prompt, options) in enumerate(
+        [("Pizza or pasta?", ["Pizza", "Pasta"]), ("Dessert?", ["Yes", "No", "Maybe"])], start=1
+    ):
         page.get_by_role("button", name="Add question").click()
+        page.keyboard.type(prompt)
         for text in options:
-            page.get_by_label("Option").fill(text)
-            page.get_by_role("button", name="Add another option").click()
-            expect(page.get_by_role("listitem").filter(has_text=text)).to_be_visible()
-        page.get_by_role("button", name="Done").click()
-    expect(page.get_by_role("heading", name="2. Dessert?")).to_be_visible()
-    page.get_by_role("button", name="Add another question").click()
-    page.get_by_label("Question:", exact=True).fill("How hungry are you?")
-    page.get_by_label("Rating 1–5").check()
+            page.get_by_label(f"New option for question {number}").fill(text)
+            page.keyboard.press("Enter")
+    page.get_by_label("Type of the new question").select_option(label="Rating 1–5")
     page.get_by_role("button", name="Add question").click()
-    expect(page.get_by_text("Question added.")).to_be_visible()
+    page.keyboard.type("How hungry are you?")
     page.get_by_role("button", name="Move question 3 up").click()
-    expect(page.get_by_role("heading", name="2. How hungry are you?")).to_be_visible()
-
+    expect(page.locator(".save-state")).to_have_text("All changes saved")
     page.get_by_role("button", name="Start survey").click()
-    expect(page.get_by_text("Your survey is running")).to_be_visible()
+    expect(page.get_by_role("heading", name="Started")).to_be_visible()
+    page.get_by_role("link", name="Share it").click()
+    expect(page.get_by_role("heading", name="Survey link")).to_be_visible()
     link = page.get_by_label("Send this link to the people you want to ask").input_value()
     page.get_by_role("button", name="Copy link").click()
     expect(page.get_by_role("status").filter(has_text="Link copied.")).to_be_visible()

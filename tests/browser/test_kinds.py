@@ -1,6 +1,6 @@
-"""Date, time of day, matrix and ranking end to end in the browser: built in the builder,
-answered (the ranking by keyboard alone), read in the results; every page axe-clean and
-usable at 375 px."""
+"""Date, time of day, matrix and ranking end to end in the browser: built in the builder
+without JavaScript, answered (the ranking by keyboard alone), read in the results; the
+takers' and results pages axe-clean and usable at 375 px."""
 
 from datetime import date
 
@@ -42,8 +42,14 @@ def add_items(page, word, texts):
     page.get_by_role("button", name="Done").click()
 
 
-def test_build_answer_and_read_each_new_kind(page, live_server, alice):
-    log_in(page.context, live_server, alice)
+def test_build_answer_and_read_each_new_kind(browser, page, live_server, alice):
+    # Built without JavaScript: the server's pages are the builder then (the inline one is
+    # tests/browser/test_builder.py's); answered and read with it.
+    building = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    builder, answering = building.new_page(), page
+    log_in(building, live_server, alice)
+    log_in(answering.context, live_server, alice)
+    page = builder
     page.goto("/surveys/new/")
     page.get_by_label("Survey title").fill("Offsite")
     page.get_by_role("button", name="Create survey").click()
@@ -56,9 +62,10 @@ def test_build_answer_and_read_each_new_kind(page, live_server, alice):
     add_question(page, "What matters most?", "Ranking")
     add_items(page, "Option", ["Food", "Travel", "Rooms"])
     expect(page.get_by_text("from 1 December 2026 · up to 31 December 2026")).to_be_visible()
-    check_page(page)
     page.get_by_role("button", name="Start survey").click()
     expect(page.get_by_text("Your survey is running")).to_be_visible()
+    building.close()
+    page = answering
     survey = Survey.objects.get(owner=alice)
     results = reverse("surveys:results", args=[survey.pk])
 
@@ -171,5 +178,7 @@ def test_upload_a_photo_told_the_limit_before_sending(page, live_server, alice):
     page.goto(f"/surveys/{survey.pk}/")
     thumbnail = page.locator(".file-answer img")
     expect(thumbnail).to_be_visible()
-    assert page.evaluate("img => img.naturalWidth", thumbnail.element_handle()) == 320
+    image = thumbnail.element_handle()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image)
+    assert page.evaluate("img => img.naturalWidth", image) == 320
     check_page(page)
